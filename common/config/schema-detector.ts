@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { durationMs, host, port } from './fields.ts';
+
+/** The detector service. Owned by the detector part (detector/). */
+export const detectorSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  /** ONNX model path; default is the bundled test model. */
+  model: z.string().min(1).optional(),
+  labels_file: z.string().min(1).optional(),
+  min_score: z.number().min(0).max(1).default(0.5),
+  iou_threshold: z.number().min(0).max(1).default(0.45),
+  threads: z.number().int().min(1).max(64).default(2),
+  workers: z.number().int().min(1).max(16).default(1),
+  execution_providers: z.array(z.enum(['cpu', 'cuda'])).default(['cpu']),
+  inference_timeout: durationMs('5s', { min: 50 }),
+  hwaccel: z.enum(['auto', 'none', 'vaapi', 'qsv', 'cuda', 'v4l2m2m']).default('auto'),
+  hwaccel_device: z.string().min(1).optional(),
+  hwaccel_retry_after: durationMs('5m', { min: 1000 }),
+  http: z
+    .strictObject({ host: host.default('127.0.0.1'), port: port.default(8081) })
+    .prefault({}),
+  /** Credential the detector uses to read from mediamtx (allowed by the gateway's auth endpoint). */
+  read_user: z.string().min(1).default('lookout-detector'),
+  read_password: z.string().min(8).optional(),
+});
+
+export type DetectorConfig = z.output<typeof detectorSchema>;

@@ -1,0 +1,83 @@
+import { z } from 'zod';
+import { durationMs, host, port } from './fields.ts';
+
+/** Camera ids become mediamtx path names and MQTT/NATS topic levels. */
+export const CAMERA_ID = /^[a-z0-9_-]{1,64}$/;
+
+/** Source URL schemes the gateway accepts; anything else is refused before ffmpeg sees it. */
+export const SOURCE_PATTERN = /^(rtsps?|https?|rtmps?):\/\/[^\s]+$|^v4l2:\/\/\/dev\/[\w/.-]+$|^\/dev\/video\d+$|^file:\/\/\/[^\s]+$|^testsrc:\/\/\S*$/;
+
+export const transcodeSchema = z.strictObject({
+  width: z.number().int().min(16).max(7680).optional(),
+  height: z.number().int().min(16).max(4320).optional(),
+  fps: z.number().min(1).max(120).optional(),
+  preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium']).default('veryfast'),
+  bitrate_kbps: z.number().int().min(64).max(100_000).optional(),
+  gop: z.number().int().min(1).max(600).optional(),
+});
+
+export const cameraTimeoutsSchema = z.strictObject({
+  /** RTSP/HTTP socket I/O timeout on the input. */
+  io: durationMs('10s', { min: 100 }),
+  /** No ffmpeg progress for this long ⇒ the pipeline is killed and restarted. */
+  stall: durationMs('10s', { min: 500 }),
+  /** How long a start may take before progress must appear. */
+  start: durationMs('15s', { min: 500 }),
+});
+
+export const cameraSchema = z.strictObject({
+  id: z.string().regex(CAMERA_ID, 'must match [a-z0-9_-]{1,64}'),
+  name: z.string().min(1).max(128).optional(),
+  source: z.string().regex(SOURCE_PATTERN, 'must be an rtsp(s)://, http(s)://, rtmp(s)://, v4l2:///dev/..., file:///... or testsrc:// source'),
+  enabled: z.boolean().default(true),
+  mode: z.enum(['always', 'on-demand']).default('always'),
+  video: z.enum(['copy', 'h264']).default('copy'),
+  transcode: transcodeSchema.optional(),
+  audio: z.enum(['copy', 'drop', 'aac']).default('drop'),
+  rtsp_transport: z.enum(['tcp', 'udp']).default('tcp'),
+  timeouts: cameraTimeoutsSchema.prefault({}),
+  detect: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      fps: z.number().min(0.1).max(30).default(5),
+      /** Read directly from the camera source instead of the mediamtx republished stream. */
+      read_from: z.enum(['mediamtx', 'source']).default('mediamtx'),
+      labels: z.array(z.string().min(1)).optional(),
+      min_score: z.number().min(0).max(1).optional(),
+      min_area: z.number().min(0).optional(),
+      label_scores: z.record(z.string(), z.number().min(0).max(1)).optional(),
+      decode: z.enum(['auto', 'keyframes', 'all']).default('auto'),
+      hwaccel: z.enum(['auto', 'none', 'vaapi', 'qsv', 'cuda', 'v4l2m2m']).optional(),
+    })
+    .optional(),
+});
+
+export const pipelinesSchema = z.strictObject({
+  /** Hard limit on concurrent publish children. */
+  limit: z.number().int().min(1).max(64).default(2),
+  /** Grace between SIGTERM and SIGKILL when stopping a child. */
+  stop_grace: durationMs('3s', { min: 50 }),
+  backoff_initial: durationMs('1s', { min: 10 }),
+  backoff_max: durationMs('30s', { min: 10 }),
+  /** A pipeline that ran this long resets its backoff. */
+  backoff_reset_after: durationMs('60s', { min: 100 }),
+});
+
+export const httpSchema = z.strictObject({
+  host: host.default('127.0.0.1'),
+  port: port.default(8080),
+  /** Optional bearer token for the HTTP API (use ${ENV_VAR} to keep it out of the file). */
+  token: z.string().min(8).optional(),
+  body_limit_bytes: z.number().int().min(1024).max(10_000_000).default(65_536),
+});
+
+export const ffmpegSchema = z.strictObject({
+  path: z.string().min(1).optional(),
+  ffprobe_path: z.string().min(1).optional(),
+  loglevel: z.enum(['quiet', 'panic', 'fatal', 'error', 'warning', 'info', 'verbose', 'debug']).default('warning'),
+});
+
+export type CameraConfig = z.output<typeof cameraSchema>;
+export type PipelinesConfig = z.output<typeof pipelinesSchema>;
+export type HttpConfig = z.output<typeof httpSchema>;
+export type FfmpegConfig = z.output<typeof ffmpegSchema>;

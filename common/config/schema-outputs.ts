@@ -1,0 +1,51 @@
+import { z } from 'zod';
+import { durationMs } from './fields.ts';
+
+/** MQTT, NATS and the durable outbox. Owned by the control-plane part (control/). */
+export const mqttSchema = z.strictObject({
+  url: z.string().regex(/^(mqtts?|wss?|tcp|ssl):\/\/[^\s]+$/, 'must be an mqtt://, mqtts://, ws:// or wss:// URL'),
+  username: z.string().optional(),
+  password: z.string().optional(),
+  client_id: z.string().min(1).max(128).optional(),
+  topic_prefix: z.string().regex(/^[^#+\s]+$/, 'must not contain #, + or spaces').default('lookout'),
+  ca_file: z.string().optional(),
+  cert_file: z.string().optional(),
+  key_file: z.string().optional(),
+  reject_unauthorized: z.boolean().default(true),
+  publish_detections: z.boolean().default(false),
+  publish_timeout: durationMs('5s', { min: 50 }),
+  home_assistant: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      discovery_prefix: z.string().min(1).default('homeassistant'),
+    })
+    .prefault({}),
+});
+
+export const natsSchema = z.strictObject({
+  servers: z.array(z.string().min(1)).min(1),
+  site: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match [A-Za-z0-9_-]{1,64}').optional(),
+  token: z.string().optional(),
+  user: z.string().optional(),
+  password: z.string().optional(),
+  request_timeout: durationMs('2s', { min: 50 }),
+  jetstream: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('LOOKOUT_EVENTS'),
+      max_age: durationMs('168h', { min: 1000 }),
+      max_bytes: z.number().int().min(-1).default(256 * 1024 * 1024),
+    })
+    .prefault({}),
+});
+
+export const outboxSchema = z.strictObject({
+  memory_items: z.number().int().min(1).max(1_000_000).default(1000),
+  disk_bytes: z.number().int().min(1024).default(256 * 1024 * 1024),
+  /** What happens when the disk bound is reached: drop the oldest segment, or refuse new items. */
+  overflow: z.enum(['drop-oldest', 'drop-newest']).default('drop-oldest'),
+});
+
+export type MqttConfig = z.output<typeof mqttSchema>;
+export type NatsConfig = z.output<typeof natsSchema>;
+export type OutboxConfig = z.output<typeof outboxSchema>;
