@@ -30,7 +30,10 @@ function watchedProcesses() {
     if (!/^\d+$/.test(pid)) continue;
     try {
       const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      if (WATCHED.test(comm)) found.set(pid, comm);
+      if (!WATCHED.test(comm)) continue;
+      // Zombies are dead (an orphan reparented to PID 1 waits there to be reaped): not a leak.
+      if (/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) continue;
+      found.set(pid, comm);
     } catch {
       // gone already
     }

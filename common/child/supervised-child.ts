@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { groupMembers } from '../proc.ts';
 import { secrets } from '../redact.ts';
 import { LineTail } from './line-tail.ts';
 
@@ -8,7 +9,8 @@ import { LineTail } from './line-tail.ts';
  *
  * - Each child leads its own process group (`detached: true`), so signals reach its descendants.
  * - stdout, stderr and any extra pipes are always drained; stderr keeps a redacted rolling tail.
- * - Exit is observed on 'exit' (not 'close': a grandchild holding a pipe would delay 'close').
+ * - Exit is observed on 'exit' (not 'close': a grandchild holding a pipe would delay 'close'); the
+ *   group is then SIGKILLed and `exited` resolves once no live process is left in it.
  * - `stop()` is idempotent and bounded: optional quit input (ffmpeg's `q`) → SIGTERM to the group →
  *   SIGKILL to the group; it resolves only when the exit was observed, or with `lost: true` if even
  *   SIGKILL was not observed within `killWaitMs` (a process stuck in the kernel).
@@ -45,6 +47,11 @@ export interface ChildSpec {
   redact?: (text: string) => string;
 }
 
+export interface StopOptions {
+  /** Default true: write quitInput first. False goes straight to the term signal. */
+  graceful?: boolean;
+}
+
 export interface ChildExit {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -71,6 +78,7 @@ export class SupervisedChild {
   #exit: ChildExit | undefined;
   #stopping: Promise<ChildExit> | undefined;
   #stopRequested = false;
+  #finishing = false;
   #resolveExit!: (exit: ChildExit) => void;
   readonly #stderr: LineTail;
 
@@ -145,29 +153,53 @@ export class SupervisedChild {
   }
 
   #finish(partial: Pick<ChildExit, 'code' | 'signal' | 'spawnError'> & { lost?: boolean }): void {
-    if (this.#exit) return;
-    this.#exit = {
-      code: partial.code,
-      signal: partial.signal,
-      ...(partial.spawnError ? { spawnError: partial.spawnError } : {}),
-      stopRequested: this.#stopRequested,
-      lost: partial.lost ?? false,
-      startedAt: this.startedAt,
-      endedAt: Date.now(),
+    if (this.#exit || this.#finishing) return;
+    this.#finishing = true;
+    const endedAt = Date.now();
+    const record = () => {
+      this.#exit = {
+        code: partial.code,
+        signal: partial.signal,
+        ...(partial.spawnError ? { spawnError: partial.spawnError } : {}),
+        stopRequested: this.#stopRequested,
+        lost: partial.lost ?? false,
+        startedAt: this.startedAt,
+        endedAt,
+      };
+      this.#resolveExit(this.#exit);
     };
     const child = this.#child;
-    if (child && !partial.lost) {
-      // The leader is gone; end anything it left in its group (grandchildren), then drop pipes.
-      this.#signalGroup('SIGKILL');
-      child.stdin?.destroy();
-      // Let buffered output drain briefly, then make sure no pipe keeps the event loop alive.
-      setTimeout(() => {
-        child.stdout?.destroy();
-        child.stderr?.destroy();
-        for (const fd of this.spec.extraPipes ?? []) (child.stdio[fd] as Readable | null | undefined)?.destroy();
-      }, 50).unref();
+    if (!child || partial.lost) {
+      record();
+      return;
     }
-    this.#resolveExit(this.#exit);
+    // The leader is gone; end anything it left in its group (grandchildren), then drop pipes.
+    this.#signalGroup('SIGKILL');
+    child.stdin?.destroy();
+    // Let buffered output drain briefly, then make sure no pipe keeps the event loop alive.
+    setTimeout(() => {
+      child.stdout?.destroy();
+      child.stderr?.destroy();
+      for (const fd of this.spec.extraPipes ?? []) (child.stdio[fd] as Readable | null | undefined)?.destroy();
+    }, 50).unref();
+    // SIGKILL is delivered asynchronously: the exit counts as observed only once the group is
+    // empty too, so "stop resolved" really means "nothing of it is left" (bounded by killWaitMs).
+    void this.#waitGroupGone(child.pid, this.spec.killWaitMs ?? 2000).then(record);
+  }
+
+  async #waitGroupGone(pgid: number | undefined, maxMs: number): Promise<void> {
+    if (pgid === undefined) return;
+    const deadline = Date.now() + maxMs;
+    for (;;) {
+      try {
+        process.kill(-pgid, 'SIGKILL');
+      } catch {
+        return; // ESRCH: no process (not even a zombie) left in the group
+      }
+      if (groupMembers(pgid).length === 0 || Date.now() >= deadline) return;
+      // A referenced timer: whoever awaits `exited` must not see the event loop run dry.
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
   }
 
   /** Sends a signal to the child's whole process group. Returns false if nothing was there. */
@@ -192,15 +224,19 @@ export class SupervisedChild {
     if (this.running) this.#signalGroup(signal);
   }
 
-  /** Bounded, idempotent stop; resolves when the exit is observed (or `lost` after SIGKILL + killWaitMs). */
-  stop(): Promise<ChildExit> {
+  /**
+   * Bounded, idempotent stop; resolves when the exit is observed (or `lost` after SIGKILL + killWaitMs).
+   * `graceful: false` skips the quit-input stage (a stalled child will not read its stdin); options
+   * only count on the first call, later calls join the stop already under way.
+   */
+  stop(options: StopOptions = {}): Promise<ChildExit> {
     if (this.#exit) return Promise.resolve(this.#exit);
     this.#stopRequested = true;
-    this.#stopping ??= this.#stopSequence();
+    this.#stopping ??= this.#stopSequence(options.graceful ?? true);
     return this.#stopping;
   }
 
-  async #stopSequence(): Promise<ChildExit> {
+  async #stopSequence(graceful: boolean): Promise<ChildExit> {
     const { quitInput, quitGraceMs = 1000, termSignal = 'SIGTERM', termGraceMs = 3000, killWaitMs = 2000 } = this.spec;
     const exitedWithin = async (ms: number) => {
       let timer: NodeJS.Timeout | undefined;
@@ -214,11 +250,14 @@ export class SupervisedChild {
       return result;
     };
     const stdin = this.#child?.stdin as Writable | null | undefined;
-    if (quitInput !== undefined && stdin && stdin.writable) {
+    if (graceful && quitInput !== undefined && stdin && stdin.writable) {
       stdin.write(quitInput, () => undefined);
       if (await exitedWithin(quitGraceMs)) return this.exited;
     }
     this.#signalGroup(termSignal);
+    // A stopped (SIGSTOP/SIGTSTP) child would hold the term signal pending forever: continue it,
+    // as systemd does after its kill signal.
+    this.#signalGroup('SIGCONT');
     if (await exitedWithin(termGraceMs)) return this.exited;
     this.#signalGroup('SIGKILL');
     if (await exitedWithin(killWaitMs)) return this.exited;

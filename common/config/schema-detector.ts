@@ -16,6 +16,11 @@ export const detectorSchema = z.strictObject({
   hwaccel: z.enum(['auto', 'none', 'vaapi', 'qsv', 'cuda', 'v4l2m2m']).default('auto'),
   hwaccel_device: z.string().min(1).optional(),
   hwaccel_retry_after: durationMs('5m', { min: 1000 }),
+  /** A hardware decoder that delivered fewer frames than this, or ran shorter than `hwaccel_early_exit`, failed early: software fallback. */
+  hwaccel_min_frames: z.number().int().min(1).max(1000).default(3),
+  hwaccel_early_exit: durationMs('15s', { min: 100 }),
+  /** Interval of the detector's heartbeat log line (per-camera fps, skipped, failed). */
+  heartbeat_interval: durationMs('30s', { min: 1000 }),
   http: z
     .strictObject({ host: host.default('127.0.0.1'), port: port.default(8081) })
     .prefault({}),

@@ -5,7 +5,17 @@ import { durationMs, host, port } from './fields.ts';
 export const CAMERA_ID = /^[a-z0-9_-]{1,64}$/;
 
 /** Source URL schemes the gateway accepts; anything else is refused before ffmpeg sees it. */
-export const SOURCE_PATTERN = /^(rtsps?|https?|rtmps?):\/\/[^\s]+$|^v4l2:\/\/\/dev\/[\w/.-]+$|^\/dev\/video\d+$|^file:\/\/\/[^\s]+$|^testsrc:\/\/\S*$/;
+export const SOURCE_PATTERN = /^(rtsps?|https?|rtmps?):\/\/[^\s]+$|^v4l2:\/\/\/dev\/[\w/.-]+$|^\/dev\/video\d+$|^file:\/\/\/[^\s]+$|^testsrc:\/\/\/?(\?((size=\d{2,4}x\d{2,4}|rate=\d{1,2}|objects=\d)(&|$))*)?$/;
+
+/** Network sources must parse as URLs with a host (`rtsp://:554/x` or `http://[bad` are refused). */
+function hasHostIfNetwork(source: string): boolean {
+  if (!/^(rtsps?|https?|rtmps?):/.test(source)) return true;
+  try {
+    return new URL(source).hostname.length > 0;
+  } catch {
+    return false;
+  }
+}
 
 export const transcodeSchema = z.strictObject({
   width: z.number().int().min(16).max(7680).optional(),
@@ -28,7 +38,10 @@ export const cameraTimeoutsSchema = z.strictObject({
 export const cameraSchema = z.strictObject({
   id: z.string().regex(CAMERA_ID, 'must match [a-z0-9_-]{1,64}'),
   name: z.string().min(1).max(128).optional(),
-  source: z.string().regex(SOURCE_PATTERN, 'must be an rtsp(s)://, http(s)://, rtmp(s)://, v4l2:///dev/..., file:///... or testsrc:// source'),
+  source: z
+    .string()
+    .regex(SOURCE_PATTERN, 'must be an rtsp(s)://, http(s)://, rtmp(s)://, v4l2:///dev/..., file:///... or testsrc:// source')
+    .refine(hasHostIfNetwork, 'must be a valid URL with a host name'),
   enabled: z.boolean().default(true),
   mode: z.enum(['always', 'on-demand']).default('always'),
   video: z.enum(['copy', 'h264']).default('copy'),
@@ -61,6 +74,19 @@ export const pipelinesSchema = z.strictObject({
   backoff_max: durationMs('30s', { min: 10 }),
   /** A pipeline that ran this long resets its backoff. */
   backoff_reset_after: durationMs('60s', { min: 100 }),
+  /**
+   * Where pipelines publish when no mediamtx sidecar is managed (tests, an external server):
+   * `rtsp://host:port[/prefix]`, the camera id is appended. Default: mediamtx.host:mediamtx.rtsp_port.
+   * No credentials here: per-pipeline publish secrets come from the sidecar integration.
+   */
+  publish_url: z
+    .string()
+    .regex(/^rtsps?:\/\/[A-Za-z0-9.[\]:-]+:\d{1,5}(\/[A-Za-z0-9_/-]*)?$/, 'must be rtsp://host:port[/prefix] without credentials')
+    .optional(),
+  /** RTSP transport for publishing (mediamtx: tcp; UDP-only servers: udp). */
+  publish_transport: z.enum(['tcp', 'udp']).default('tcp'),
+  /** Interval of the heartbeat log line (slots, states, restarts since the last one). */
+  heartbeat_interval: durationMs('30s', { min: 100 }),
 });
 
 export const httpSchema = z.strictObject({

@@ -25,6 +25,17 @@ export const mediamtxSchema = z.strictObject({
   ready_timeout: durationMs('10s', { min: 100 }),
   stop_grace: durationMs('5s', { min: 50 }),
   api_timeout: durationMs('2s', { min: 50 }),
+  /** Where the effective (rendered) config is written; relative paths are under state_dir. */
+  rendered_config: z.string().min(1).default('mediamtx.effective.yml'),
+  /** Restart pacing after any mediamtx exit (exit 0 included: a failed hot reload exits 0). */
+  restart_backoff_initial: durationMs('1s', { min: 10 }),
+  restart_backoff_max: durationMs('30s', { min: 10 }),
+  /** On-demand cameras: how long mediamtx holds a viewer waiting for the publisher (runOnDemandStartTimeout). */
+  on_demand_start_timeout: durationMs('10s', { min: 1000 }),
+  /** On-demand cameras: how long a stream outlives its last viewer (runOnDemandCloseAfter). */
+  on_demand_close_after: durationMs('10s', { min: 1000 }),
+  /** The demand hook gives up its lease when no keepalive arrived from the gateway for this long. */
+  demand_keepalive: durationMs('2s', { min: 100 }),
 });
 
 export type MediamtxConfig = z.output<typeof mediamtxSchema>;

@@ -17,7 +17,14 @@ export const mqttSchema = z.strictObject({
   home_assistant: z
     .strictObject({
       enabled: z.boolean().default(true),
-      discovery_prefix: z.string().min(1).default('homeassistant'),
+      discovery_prefix: z.string().regex(/^[^#+\s]+$/, 'must not contain #, + or spaces').default('homeassistant'),
+      /** HA's birth/will topic; configs and states are re-sent when it says `online`. */
+      status_topic: z.string().regex(/^[^#+\s]+$/, 'must not contain #, + or spaces').default('homeassistant/status'),
+      /**
+       * Entities also require `<prefix>/<camera>/available` = online (published by the gateway).
+       * Set false for a detector running without a Lookout gateway on the same broker.
+       */
+      camera_availability: z.boolean().default(true),
     })
     .prefault({}),
 });
@@ -44,6 +51,22 @@ export const outboxSchema = z.strictObject({
   disk_bytes: z.number().int().min(1024).default(256 * 1024 * 1024),
   /** What happens when the disk bound is reached: drop the oldest segment, or refuse new items. */
   overflow: z.enum(['drop-oldest', 'drop-newest']).default('drop-oldest'),
+  /** When appended items are fsync'ed: after every write, every `fsync_interval`, or left to the OS. */
+  fsync: z.enum(['always', 'interval', 'never']).default('interval'),
+  fsync_interval: durationMs('1s', { min: 10 }),
+  /** A segment file is closed and a new one started past this size. */
+  segment_bytes: z.number().int().min(1024).max(256 * 1024 * 1024).default(4 * 1024 * 1024),
+  /** Consecutive failures that open a sink's circuit breaker, and how long it stays open before a probe. */
+  breaker_failures: z.number().int().min(1).max(1000).default(5),
+  breaker_cooldown: durationMs('5s', { min: 10 }),
+  /** Retry pacing for a failing sink (doubles up to the max; a reconnect retries at once). */
+  retry_initial: durationMs('250ms', { min: 1 }),
+  retry_max: durationMs('5s', { min: 1 }),
+  /** Embedded default sink (no broker configured): events.jsonl in the state dir, rotated. */
+  jsonl_max_bytes: z.number().int().min(1024).default(16 * 1024 * 1024),
+  jsonl_files: z.number().int().min(1).max(100).default(3),
+  /** Recent events kept in memory for GET /api/v1/events. */
+  recent_events: z.number().int().min(1).max(100_000).default(500),
 });
 
 export type MqttConfig = z.output<typeof mqttSchema>;

@@ -1,0 +1,130 @@
+/**
+ * The mediamtx part as one object for the gateway service (`MediamtxIntegration` in
+ * gateway/service.ts): start = locate binary → render config → spawn and wait for readiness;
+ * stop = stop the sidecar; plus the publish URL, per-pipeline credentials, and the two route
+ * plugins (auth endpoint, demand leases) for the gateway's HTTP server.
+ *
+ * Order matters and is the service's: mediamtx starts before the HTTP server listens, so its API
+ * answers 401 until then (readiness accepts that); pipelines start after the HTTP server, so their
+ * publish auth can be answered.
+ */
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { LookoutConfig } from '../../common/config/schema.ts';
+import type { Logger } from '../../common/log.ts';
+import type { Registry } from 'prom-client';
+import type { RoutePlugin } from '../http-api.ts';
+import type { MediamtxIntegration } from '../service.ts';
+import { mediamtxAuthPlugin } from './auth-endpoint.ts';
+import { DemandLeases, mediamtxDemandPlugin, type DemandSource } from './demand-endpoint.ts';
+import { MediamtxConfigError } from './errors.ts';
+import { locateMediamtx } from './locate-binary.ts';
+import { createMediamtxMetrics } from './metrics.ts';
+import { PublishCredentials } from './publish-credentials.ts';
+import { renderMediamtxConfig } from './render-config.ts';
+import { MediamtxSidecar } from './sidecar.ts';
+
+export const LOOKOUT_BIN = fileURLToPath(new URL('../../bin/lookout.js', import.meta.url));
+
+export interface IntegrationOptions {
+  logger: Logger;
+  /** The pipeline manager, looked up when a lease is asked for (it is created after this object). */
+  manager: () => DemandSource;
+  env?: NodeJS.ProcessEnv;
+  /** Base directory for relative paths (mediamtx.yml, ./bin/mediamtx). Default process.cwd(). */
+  cwd?: string;
+}
+
+export interface MediamtxParts extends MediamtxIntegration {
+  /** This part's metrics (auth decisions, sidecar up/exits, demand leases): merge into /metrics. */
+  registry: Registry;
+  /** The auth endpoint and the demand leases, as plugins with their options. */
+  routes: RoutePlugin[];
+  sidecar(): MediamtxSidecar | undefined;
+  credentials: PublishCredentials;
+  leases: DemandLeases;
+}
+
+/** The gateway's own URL as seen from mediamtx on this host (a wildcard bind is reached on loopback). */
+export function localGatewayUrl(http: LookoutConfig['http']): string {
+  if (http.port === 0) throw new MediamtxConfigError('http.port: 0 cannot be used with the mediamtx sidecar (mediamtx needs a fixed auth URL)');
+  const host = http.host === '0.0.0.0' || http.host === '::' ? '127.0.0.1' : http.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
+}
+
+export function createMediamtxIntegration(config: LookoutConfig, options: IntegrationOptions): MediamtxParts {
+  const cwd = options.cwd ?? process.cwd();
+  const m = config.mediamtx;
+  const credentials = new PublishCredentials();
+  const leases = new DemandLeases();
+  const logger = options.logger.child({ component: 'mediamtx' });
+  let sidecar: MediamtxSidecar | undefined;
+  const stateDir = resolve(cwd, config.state_dir);
+  const metrics = createMediamtxMetrics(leases, () => sidecar);
+  return {
+    registry: metrics.registry,
+    credentials,
+    leases,
+    sidecar: () => sidecar,
+    publishUrlBase: `rtsp://${m.host}:${m.rtsp_port}`,
+    routes: [
+      {
+        plugin: mediamtxAuthPlugin,
+        options: {
+          logger,
+          registry: metrics.registry,
+          cameraIds: config.cameras.filter((camera) => camera.enabled).map((camera) => camera.id),
+          viewers: config.viewers,
+          detector: { user: config.detector.read_user, password: config.detector.read_password },
+          publishCredentials: credentials,
+          beforePublish: async (path: string) => {
+            const kicked = await sidecar?.api.kickPublisher(path);
+            if (kicked) logger.warn({ camera: path, session: kicked }, 'kicked a stale publisher before the new pipeline publishes');
+          },
+        },
+      },
+      {
+        plugin: mediamtxDemandPlugin,
+        options: { manager: { acquireDemand: (id: string) => options.manager().acquireDemand(id) }, logger, keepaliveMs: m.demand_keepalive, leases },
+      },
+    ],
+    async start() {
+      const bin = locateMediamtx({ configured: m.bin, env: options.env ?? process.env, cwd });
+      const baseFile = resolve(cwd, m.base_config);
+      const outFile = isAbsolute(m.rendered_config) ? m.rendered_config : resolve(stateDir, m.rendered_config);
+      await mkdir(dirname(outFile), { recursive: true });
+      const baseText = await readFile(baseFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+        throw new MediamtxConfigError(`mediamtx.base_config: cannot read ${baseFile} (${error.code ?? error.message}); it ships at the top of the repository`);
+      });
+      const rendered = await renderMediamtxConfig(baseText, config, { outFile, gatewayUrl: localGatewayUrl(config.http), lookoutBin: LOOKOUT_BIN });
+      for (const warning of rendered.warnings) logger.warn({ file: baseFile }, `mediamtx config: ${warning}`);
+      sidecar = new MediamtxSidecar({
+        bin,
+        configFile: outFile,
+        apiUrl: `http://127.0.0.1:${m.api_port}`,
+        readyTimeoutMs: m.ready_timeout,
+        stopGraceMs: m.stop_grace,
+        apiTimeoutMs: m.api_timeout,
+        backoff: { initialMs: m.restart_backoff_initial, maxMs: m.restart_backoff_max, resetAfterMs: 60_000 },
+        logger,
+        cwd: stateDir,
+      });
+      metrics.watchSidecar(sidecar);
+      sidecar.on('exit', (exit) => {
+        if (exit.unexpected) logger.warn({ code: exit.code, signal: exit.signal }, 'mediamtx exited unexpectedly; pipelines republish when it is back');
+      });
+      sidecar.start();
+      try {
+        await sidecar.waitReady(m.ready_timeout);
+      } catch (error) {
+        await sidecar.stop();
+        throw error;
+      }
+    },
+    async stop() {
+      leases.endAll('gateway stopping');
+      await sidecar?.stop();
+    },
+  };
+}

@@ -1,0 +1,155 @@
+import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { groupMembers, readStartTime } from '../common/proc.ts';
+import type { Logger } from '../common/log.ts';
+
+/**
+ * Children outlive a gateway that is SIGKILLed (nothing runs on SIGKILL, and execa-style cleanup
+ * never covers detached children). So every live child is recorded in `<stateDir>/children.json`
+ * with its pid and kernel start time; the next start ends the process group of each record whose
+ * start time still matches (a reused pid has a different start time and is left alone).
+ */
+
+export interface ChildRecord {
+  pid: number;
+  /** Field 22 of /proc/<pid>/stat at spawn time. */
+  startTime: number;
+  /** Camera id, for logs. Never the command line (it may hold credentials). */
+  owner: string;
+}
+
+/** The gateway process that wrote the file, so a second gateway on the same state dir is caught. */
+export interface RegistryOwner {
+  pid: number;
+  startTime: number;
+}
+
+interface RegistryFile {
+  owner?: RegistryOwner;
+  children: ChildRecord[];
+}
+
+/** Another live gateway process owns this state dir (its children must not be killed). */
+export class StateDirInUseError extends Error {
+  override name = 'StateDirInUseError';
+  constructor(
+    readonly stateDir: string,
+    readonly ownerPid: number,
+  ) {
+    super(`state dir "${stateDir}" is in use by another running gateway (pid ${ownerPid}); give each instance its own state_dir`);
+  }
+}
+
+export const CHILDREN_FILE = 'children.json';
+
+/** The on-disk list of live children. Writes are synchronous and atomic (temp file + rename). */
+export class ChildRegistry {
+  readonly path: string;
+  readonly #records = new Map<number, ChildRecord>();
+  #seq = 0;
+
+  constructor(readonly stateDir: string) {
+    this.path = join(stateDir, CHILDREN_FILE);
+  }
+
+  /** Records a freshly spawned child; returns false if it was already gone (no start time). */
+  add(pid: number, owner: string): boolean {
+    const startTime = readStartTime(pid);
+    if (startTime === undefined) return false;
+    this.#records.set(pid, { pid, startTime, owner });
+    this.#write();
+    return true;
+  }
+
+  /** Forgets a child whose exit was observed. */
+  remove(pid: number): void {
+    if (this.#records.delete(pid)) this.#write();
+  }
+
+  records(): ChildRecord[] {
+    return [...this.#records.values()];
+  }
+
+  #write(): void {
+    mkdirSync(this.stateDir, { recursive: true });
+    const temp = `${this.path}.${process.pid}.${++this.#seq}.tmp`;
+    const ownerStart = readStartTime(process.pid);
+    const body: RegistryFile = {
+      ...(ownerStart !== undefined ? { owner: { pid: process.pid, startTime: ownerStart } } : {}),
+      children: this.records(),
+    };
+    writeFileSync(temp, `${JSON.stringify(body)}\n`, { mode: 0o600 });
+    renameSync(temp, this.path);
+  }
+}
+
+/** Reads the children file; a missing or corrupt file counts as empty (a corrupt one is logged). */
+function readRegistryFile(stateDir: string, logger?: Logger): RegistryFile {
+  const path = join(stateDir, CHILDREN_FILE);
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch {
+    return { children: [] };
+  }
+  try {
+    const parsed = JSON.parse(text) as Partial<RegistryFile>;
+    const children = (parsed.children ?? []).filter(
+      (record): record is ChildRecord =>
+        Number.isInteger(record.pid) && record.pid > 1 && Number.isInteger(record.startTime) && typeof record.owner === 'string',
+    );
+    const owner = parsed.owner;
+    const validOwner = owner && Number.isInteger(owner.pid) && Number.isInteger(owner.startTime) ? owner : undefined;
+    return { ...(validOwner ? { owner: validOwner } : {}), children };
+  } catch (error) {
+    logger?.warn({ path, err: error }, 'ignoring unreadable children file');
+    return { children: [] };
+  }
+}
+
+/** Leftover child records of a previous run. */
+export function readChildRecords(stateDir: string, logger?: Logger): ChildRecord[] {
+  return readRegistryFile(stateDir, logger).children;
+}
+
+export interface OrphanCleanupResult {
+  killed: ChildRecord[];
+  skipped: ChildRecord[];
+}
+
+/**
+ * Ends the leftovers of a previous run: SIGKILL to the process group of every record whose start
+ * time still matches, waits (bounded) for the group to empty, then removes the file. Throws
+ * StateDirInUseError (killing nothing) if the gateway that wrote the file is still running.
+ */
+export async function killOrphans(stateDir: string, logger?: Logger, waitMs = 2000): Promise<OrphanCleanupResult> {
+  const result: OrphanCleanupResult = { killed: [], skipped: [] };
+  const file = readRegistryFile(stateDir, logger);
+  const { owner } = file;
+  if (owner && owner.pid !== process.pid && readStartTime(owner.pid) === owner.startTime) {
+    throw new StateDirInUseError(stateDir, owner.pid);
+  }
+  for (const record of file.children) {
+    if (readStartTime(record.pid) !== record.startTime) {
+      result.skipped.push(record);
+      continue;
+    }
+    try {
+      process.kill(-record.pid, 'SIGKILL');
+    } catch {
+      try {
+        process.kill(record.pid, 'SIGKILL');
+      } catch {
+        // It ended between the check and the signal.
+      }
+    }
+    result.killed.push(record);
+    logger?.warn({ pid: record.pid, camera: record.owner }, 'killed orphaned child from a previous run');
+  }
+  const deadline = Date.now() + waitMs;
+  while (result.killed.some((record) => groupMembers(record.pid).length > 0) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  rmSync(join(stateDir, CHILDREN_FILE), { force: true });
+  return result;
+}
