@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-const ROOTS = ['common', 'gateway', 'detector', 'control', 'cli', 'test'];
+const ROOTS = ['common', 'gateway', 'detector', 'control', 'cli', 'test', 'appliance'];
 const WATCHED = /^(ffmpeg|ffprobe|mosquitto|nats-server|mediamtx|fake-mediamtx)$/;
 
 function findTests(dir, out = []) {

@@ -3,6 +3,8 @@ import { ConfigError, loadConfigFile } from '../../common/config/load.ts';
 import { createLogger } from '../../common/log.ts';
 import { createGatewayService } from '../../gateway/create-service.ts';
 import { handleShutdownSignals } from '../../gateway/shutdown-signals.ts';
+import { SdNotify } from '../../common/sd-notify.ts';
+import { createGatewayOutputs } from '../../control/gateway-outputs.ts';
 
 export const summary = 'run the gateway: ffmpeg publish pipelines, HTTP API and /metrics';
 
@@ -35,12 +37,22 @@ export async function run(argv: string[]): Promise<number> {
     throw error;
   }
   const logger = createLogger({ level: config.log_level, name: 'gateway' });
-  const service = createGatewayService(config, { logger });
+  // MQTT/NATS/HTTP commands and stream states (or the JSONL default when no broker is configured).
+  const outputs = await createGatewayOutputs(config, logger);
+  const service = createGatewayService(config, { logger, routes: [outputs.plane.httpRoutes] });
+  // systemd (Type=notify): READY once serving, WATCHDOG only while the loop and the service are healthy.
+  const notify = new SdNotify({ healthCheck: () => service.ready, onProblem: (message) => logger.warn({ component: 'sd-notify' }, message) });
   const signals = handleShutdownSignals({
-    stop: () => service.stop(),
+    stop: async () => {
+      await service.stop();
+      await outputs.close();
+    },
     kill: () => service.kill(),
     timeoutMs: config.shutdown_timeout,
-    onSignal: (signal, count) => logger.info({ signal, count }, count > 1 ? 'second signal: killing pipelines now' : 'stopping'),
+    onSignal: (signal, count) => {
+      if (count === 1) void notify.stopping();
+      logger.info({ signal, count }, count > 1 ? 'second signal: killing pipelines now' : 'stopping');
+    },
   });
   try {
     await service.start();
@@ -48,11 +60,17 @@ export async function run(argv: string[]): Promise<number> {
     logger.error({ err: error }, 'gateway failed to start');
     process.stderr.write(`lookout gateway: ${error instanceof Error ? error.message : String(error)}\n`);
     await service.stop().catch(() => undefined);
+    await outputs.close().catch(() => undefined);
     signals.dispose();
+    await notify.close();
     return 1;
   }
+  outputs.attach(service.manager);
+  await notify.ready(`${config.cameras.filter((camera) => camera.enabled).length} camera(s)`);
+  notify.startWatchdog();
   const code = await signals.done;
   signals.dispose();
+  await notify.close();
   // Everything is stopped; should a stray handle keep the event loop alive, exit anyway.
   setTimeout(() => process.exit(code), 1_000).unref();
   return code;

@@ -1,0 +1,195 @@
+/**
+ * One table from command name to handler, shared by HTTP, MQTT and NATS. Transports decode their
+ * input into `{command, camera, id?}`, call `execute()`, and encode the envelope it returns; they
+ * never call the services themselves. Every failure becomes an error reply, never a throw: unknown
+ * camera, unknown command, bad payload, a service error or a command that overran its deadline.
+ * Commands are serialized per camera (see KeyedSerializer), including the per-camera parts of an
+ * all-cameras command.
+ */
+import { z } from 'zod';
+import type { DetectControl, StreamControl } from './controls.ts';
+import { CommandError, errorReply, isCommandError, okReply, requestIdOf, type ErrorCode, type ReplyEnvelope } from './envelope.ts';
+import { KeyedSerializer } from './keyed-serializer.ts';
+
+/** Every command name; `stream.*` need a StreamControl, `detect.*` a DetectControl. */
+export const COMMANDS = [
+  'stream.pause',
+  'stream.resume',
+  'stream.restart',
+  'stream.status',
+  'detect.on',
+  'detect.off',
+  'detect.status',
+  'status',
+] as const;
+export type CommandName = (typeof COMMANDS)[number];
+
+/** Camera value meaning "every configured camera" (`ALL` is the form used in topics and subjects). */
+export const ALL_CAMERAS = '*';
+export const ALL_CAMERAS_TOKEN = 'ALL';
+
+export const commandRequestSchema = z.strictObject({
+  command: z.string().min(1).max(64),
+  camera: z.string().min(1).max(64),
+  id: z.union([z.string().max(128), z.number().finite()]).optional(),
+});
+export type CommandRequest = z.output<typeof commandRequestSchema>;
+
+/** The state a command leaves behind, for transports that publish it (retained MQTT state topics). */
+export interface StateChange {
+  camera: string;
+  kind: 'stream' | 'detect';
+  on: boolean;
+}
+
+export interface CommandTableOptions {
+  cameras: readonly string[];
+  stream?: StreamControl;
+  detect?: DetectControl;
+  /** Deadline for one service call; the reply is a `timeout` error after it. */
+  commandTimeoutMs?: number;
+  /** Called after a command changed (or re-asserted) a camera's state. */
+  onState?: (change: StateChange) => void;
+}
+
+type Handler = (camera: string) => Promise<unknown>;
+
+const SERVICE_ERROR_CODES: Record<string, ErrorCode> = {
+  UnknownCameraError: 'unknown_camera',
+  SlotsExhaustedError: 'conflict',
+};
+
+export class CommandTable {
+  readonly #cameras: Set<string>;
+  readonly #handlers = new Map<CommandName, Handler>();
+  readonly #serializer = new KeyedSerializer();
+  readonly #timeoutMs: number;
+  readonly #onState: ((change: StateChange) => void) | undefined;
+
+  constructor(readonly options: CommandTableOptions) {
+    this.#cameras = new Set(options.cameras);
+    this.#timeoutMs = options.commandTimeoutMs ?? 30_000;
+    this.#onState = options.onState;
+    const { stream, detect } = options;
+    if (stream) {
+      this.#handlers.set('stream.pause', (id) => this.#change(id, 'stream', false, () => stream.pause(id)));
+      this.#handlers.set('stream.resume', (id) => this.#change(id, 'stream', true, () => stream.resume(id)));
+      this.#handlers.set('stream.restart', async (id) => ({ camera: id, result: await stream.restart(id) }));
+      this.#handlers.set('stream.status', async (id) => stream.status(id));
+    }
+    if (detect) {
+      this.#handlers.set('detect.on', (id) => this.#change(id, 'detect', true, () => detect.set(id, true)));
+      this.#handlers.set('detect.off', (id) => this.#change(id, 'detect', false, () => detect.set(id, false)));
+      this.#handlers.set('detect.status', async (id) => detect.status(id));
+    }
+    if (stream || detect) {
+      this.#handlers.set('status', async (id) => ({
+        ...(stream ? { stream: stream.status(id) } : {}),
+        ...(detect ? { detect: detect.status(id) } : {}),
+      }));
+    }
+  }
+
+  /** Commands this instance answers; a transport ignores known commands it does not handle. */
+  get commands(): CommandName[] {
+    return [...this.#handlers.keys()];
+  }
+
+  get cameras(): string[] {
+    return [...this.#cameras];
+  }
+
+  handles(command: string): boolean {
+    return this.#handlers.has(command as CommandName);
+  }
+
+  /** Cameras with commands queued or running (0 when idle: no leaked chains). */
+  get busyCameras(): number {
+    return this.#serializer.activeKeys;
+  }
+
+  idle(): Promise<void> {
+    return this.#serializer.idle();
+  }
+
+  /** Validates an untrusted payload and runs it; always resolves to an envelope. */
+  async execute(payload: unknown): Promise<ReplyEnvelope> {
+    const id = requestIdOf(payload);
+    const parsed = commandRequestSchema.safeParse(payload);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      const where = issue && issue.path.length > 0 ? issue.path.join('.') : 'request';
+      const what = issue?.code === 'unrecognized_keys' ? `unknown key ${issue.keys.join(', ')}` : (issue?.message ?? 'invalid');
+      return errorReply('bad_request', `${where}: ${what}`, id);
+    }
+    const request = parsed.data;
+    const handler = this.#handlers.get(request.command as CommandName);
+    if (!handler) {
+      const known = (COMMANDS as readonly string[]).includes(request.command);
+      return errorReply(
+        known ? 'unsupported' : 'unknown_command',
+        known ? `command ${request.command} is not handled by this process` : `unknown command "${request.command}" (known: ${COMMANDS.join(', ')})`,
+        request.id,
+      );
+    }
+    const camera = request.camera === ALL_CAMERAS_TOKEN ? ALL_CAMERAS : request.camera;
+    if (camera === ALL_CAMERAS) return this.#executeAll(request, handler);
+    if (!this.#cameras.has(camera)) return errorReply('unknown_camera', `unknown camera "${camera}"`, request.id);
+    try {
+      return okReply(await this.#runOne(camera, handler), request.id);
+    } catch (error) {
+      return this.#errorEnvelope(error, request.id);
+    }
+  }
+
+  async #executeAll(request: CommandRequest, handler: Handler): Promise<ReplyEnvelope> {
+    const cameras = [...this.#cameras];
+    const settled = await Promise.allSettled(cameras.map((camera) => this.#runOne(camera, handler)));
+    const results: Record<string, ReplyEnvelope> = {};
+    const failed: string[] = [];
+    settled.forEach((outcome, index) => {
+      const camera = cameras[index] as string;
+      if (outcome.status === 'fulfilled') results[camera] = okReply(outcome.value);
+      else {
+        failed.push(camera);
+        results[camera] = this.#errorEnvelope(outcome.reason);
+      }
+    });
+    if (failed.length === 0) return okReply(results, request.id);
+    const reply = errorReply('internal', `command ${request.command} failed for ${failed.join(', ')}`, request.id);
+    reply.data = results;
+    const codes = new Set(failed.map((camera) => results[camera]?.error?.code));
+    if (codes.size === 1 && reply.error) reply.error.code = [...codes][0] ?? 'internal';
+    return reply;
+  }
+
+  #runOne(camera: string, handler: Handler): Promise<unknown> {
+    return this.#serializer.run(camera, () => withDeadline(handler(camera), this.#timeoutMs, camera));
+  }
+
+  async #change(camera: string, kind: 'stream' | 'detect', on: boolean, call: () => Promise<unknown>): Promise<unknown> {
+    const result = await call();
+    this.#onState?.({ camera, kind, on });
+    return { camera, [kind]: on ? 'ON' : 'OFF', ...(result !== undefined ? { result } : {}) };
+  }
+
+  #errorEnvelope(error: unknown, id?: string | number): ReplyEnvelope {
+    if (isCommandError(error)) return errorReply(error.code, error.message, id);
+    const name = error instanceof Error ? error.name : '';
+    const message = error instanceof Error ? error.message : String(error);
+    return errorReply(SERVICE_ERROR_CODES[name] ?? 'internal', message, id);
+  }
+}
+
+/** Rejects with a `timeout` CommandError when `work` has not settled after `ms`. */
+async function withDeadline<T>(work: Promise<T>, ms: number, camera: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new CommandError('timeout', `command for ${camera} did not finish within ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

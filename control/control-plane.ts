@@ -1,0 +1,282 @@
+/**
+ * Wires the control plane for one process: config → durable outbox → sinks (MQTT events, NATS or
+ * JetStream events, or the embedded JSONL file when no broker is configured) and command transports
+ * (MQTT, NATS, HTTP) → one command table over the controls this process has. It implements the
+ * detector's `DetectionSink` (`frame`, `event`, `counts`), and `publishStreamState` for the gateway.
+ *
+ * Roles let the gateway and the detector run as separate processes on one broker without fighting
+ * over retained topics: the gateway (stream control) owns `<prefix>/available`, stream states, camera
+ * availability and the stream/restart HA entities; the detector (detect control + events) owns
+ * `<prefix>/detector/available`, detect states, counts and the detection HA entities. A single
+ * process with both controls runs as `combined`.
+ */
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { register as defaultRegistry, type Registry } from 'prom-client';
+import type { LookoutConfig } from '../common/config/schema.ts';
+import type { Logger } from '../common/log.ts';
+import { CircuitBreaker, circuitGauge } from './circuit-breaker.ts';
+import { CommandTable, type StateChange } from './command-table.ts';
+import type { DetectControl, StreamControl } from './controls.ts';
+import { eventRoutes } from './events-http.ts';
+import { FrigateEventFormatter, type FrigateEvent, type TrackEventLike } from './frigate-events.ts';
+import { HaDiscovery } from './ha-discovery.ts';
+import { cameraAvailableTopic } from './ha-entities.ts';
+import { commandRoutes } from './http-commands.ts';
+import { JetStreamSink } from './jetstream-sink.ts';
+import { JsonlEventFile } from './jsonl-sink.ts';
+import { MqttTransport } from './mqtt-transport.ts';
+import type { ControlRole } from './mqtt-topics.ts';
+import { NatsTransport } from './nats-transport.ts';
+import { Outbox } from './outbox.ts';
+import { registerOutboxMetrics } from './outbox-metrics.ts';
+import { RecentEvents } from './recent-events.ts';
+
+export interface ControlPlaneOptions {
+  config: LookoutConfig;
+  logger: Logger;
+  stream?: StreamControl;
+  detect?: DetectControl;
+  /** Defaults from the controls given: both → combined, stream only → gateway, detect only → detector. */
+  role?: ControlRole;
+  registry?: Registry;
+  swVersion?: string;
+  /** How long start() waits for each broker before continuing (they keep reconnecting). */
+  connectWaitMs?: number;
+  /** MQTT reconnect period / NATS reconnect wait (tests shorten it). */
+  reconnectMs?: number;
+}
+
+/** Stream state as the gateway reports it. */
+export interface StreamStateUpdate {
+  on: boolean;
+  /** False when the camera is failing (HA entities of the camera become unavailable). */
+  available?: boolean;
+}
+
+/** A per-frame detection result; only `camera` is read here, the rest is passed through. */
+export interface FrameResultLike {
+  camera: string;
+}
+
+const DEFAULT_LABELS = ['person'];
+
+export class ControlPlane {
+  readonly role: ControlRole;
+  readonly table: CommandTable;
+  readonly outbox: Outbox;
+  readonly recent: RecentEvents<FrigateEvent>;
+  readonly mqtt: MqttTransport | undefined;
+  readonly nats: NatsTransport | undefined;
+  readonly jetstream: JetStreamSink | undefined;
+  readonly discovery: HaDiscovery | undefined;
+  readonly #formatter = new FrigateEventFormatter();
+  readonly #counts = new Map<string, Map<string, number>>();
+  readonly #jsonl: JsonlEventFile | undefined;
+  #accepting = false;
+  #started = false;
+
+  constructor(readonly options: ControlPlaneOptions) {
+    const { config, logger } = options;
+    this.role = options.role ?? (options.stream && options.detect ? 'combined' : options.stream ? 'gateway' : 'detector');
+    const cameras = config.cameras.map((camera) => camera.id);
+    this.table = new CommandTable({
+      cameras,
+      ...(options.stream ? { stream: options.stream } : {}),
+      ...(options.detect ? { detect: options.detect } : {}),
+      onState: (change) => this.#onState(change),
+    });
+    this.recent = new RecentEvents(config.outbox.recent_events);
+    this.outbox = new Outbox({
+      dir: join(config.state_dir, `outbox-${this.role}`),
+      logger: logger.child({ component: 'outbox' }),
+      memoryItems: config.outbox.memory_items,
+      diskBytes: config.outbox.disk_bytes,
+      overflow: config.outbox.overflow,
+      segmentBytes: config.outbox.segment_bytes,
+      fsync: config.outbox.fsync,
+      fsyncIntervalMs: config.outbox.fsync_interval,
+      retryInitialMs: config.outbox.retry_initial,
+      retryMaxMs: config.outbox.retry_max,
+    });
+    const clientId = `lookout-${config.instance_id}-${this.role}`;
+    if (config.mqtt) {
+      this.mqtt = new MqttTransport({
+        config: config.mqtt,
+        role: this.role,
+        clientId,
+        logger: logger.child({ component: 'mqtt' }),
+        table: this.table,
+        maxPayloadBytes: config.http.body_limit_bytes,
+        ...(options.reconnectMs !== undefined ? { reconnectPeriodMs: options.reconnectMs } : {}),
+      });
+      if (config.mqtt.home_assistant.enabled) {
+        const ha = config.mqtt.home_assistant;
+        this.discovery = new HaDiscovery({
+          transport: this.mqtt,
+          cameras: config.cameras.map((camera) => ({ id: camera.id, name: camera.name, labels: camera.detect?.labels ?? DEFAULT_LABELS })),
+          discoveryPrefix: ha.discovery_prefix,
+          statusTopic: ha.status_topic,
+          instanceId: config.instance_id,
+          role: this.role,
+          cameraAvailability: ha.camera_availability,
+          swVersion: options.swVersion ?? '0.1.0',
+          recordFile: join(config.state_dir, `ha-discovery-${this.role}.json`),
+          logger: logger.child({ component: 'ha-discovery' }),
+        });
+      }
+    }
+    if (config.nats) {
+      this.nats = new NatsTransport({
+        config: config.nats,
+        site: config.nats.site ?? config.instance_id,
+        name: clientId,
+        logger: logger.child({ component: 'nats' }),
+        table: this.table,
+        maxPayloadBytes: config.http.body_limit_bytes,
+        ...(options.reconnectMs !== undefined ? { reconnectTimeWaitMs: options.reconnectMs } : {}),
+      });
+      if (config.nats.jetstream.enabled) {
+        this.jetstream = new JetStreamSink(this.nats, config.nats.jetstream, config.nats.request_timeout, logger.child({ component: 'jetstream' }));
+      }
+    }
+    if (!config.mqtt && !config.nats) {
+      this.#jsonl = new JsonlEventFile(config.state_dir, config.outbox.jsonl_max_bytes, config.outbox.jsonl_files);
+    }
+  }
+
+  /** Opens the outbox, adds sinks, connects the brokers (never blocks longer than `connectWaitMs` each). */
+  async start(): Promise<void> {
+    if (this.#started) return;
+    this.#started = true;
+    const { config, logger } = this.options;
+    this.outbox.open();
+    const registry = this.options.registry ?? defaultRegistry;
+    const gauge = circuitGauge(registry);
+    const breaker = (name: string) =>
+      new CircuitBreaker({ name, failureThreshold: config.outbox.breaker_failures, cooldownMs: config.outbox.breaker_cooldown, gauge });
+    const mqtt = this.mqtt;
+    if (mqtt) {
+      this.outbox.addSink({
+        name: 'mqtt',
+        kinds: ['event'],
+        breaker: breaker('mqtt'),
+        send: (record) => mqtt.publish(mqtt.topics.events(), JSON.stringify(record.data), { qos: 1, retain: false }),
+      });
+      mqtt.onConnect(() => this.outbox.kick('mqtt'));
+      this.discovery?.attach();
+      this.#publishInitialStates(mqtt);
+    }
+    const nats = this.nats;
+    if (nats) {
+      const jetstream = this.jetstream;
+      this.outbox.addSink({
+        name: jetstream ? 'jetstream' : 'nats',
+        kinds: ['event'],
+        breaker: breaker(jetstream ? 'jetstream' : 'nats'),
+        send: jetstream
+          ? async (record) => void (await jetstream.send(record.id, JSON.stringify(record.data)))
+          : (record) => nats.publish(nats.subjects.events(), JSON.stringify(record.data)),
+      });
+      nats.onConnect(() => this.outbox.kick());
+    }
+    const jsonl = this.#jsonl;
+    if (jsonl) {
+      this.outbox.addSink({ name: 'jsonl', kinds: ['event'], breaker: breaker('jsonl'), send: (record) => jsonl.append(JSON.stringify(record.data)) });
+      logger.info({ file: jsonl.path, http: 'GET /api/v1/events' }, 'no MQTT or NATS broker configured: events go to a JSONL file and the HTTP API');
+    }
+    registerOutboxMetrics(registry, this.role, this.outbox, [mqtt ? 'mqtt' : '', nats ? (this.jetstream ? 'jetstream' : 'nats') : '', jsonl ? 'jsonl' : ''].filter(Boolean));
+    this.#accepting = true;
+    const wait = this.options.connectWaitMs ?? 5000;
+    await Promise.all([mqtt?.start(wait), nats?.start(wait)]);
+  }
+
+  /**
+   * Two-phase stop: refuse new events, flush the outbox within the deadline (what is not delivered
+   * stays on disk for the next start), then say `stopped` and disconnect.
+   */
+  async stop(deadlineMs = 10_000): Promise<{ drained: boolean }> {
+    if (!this.#started) return { drained: true };
+    this.#started = false;
+    this.#accepting = false;
+    const started = Date.now();
+    const drained = await this.outbox.flush(Math.max(0, deadlineMs * 0.6));
+    await this.outbox.close(Math.max(100, deadlineMs * 0.2));
+    if (!drained) this.options.logger.warn({ backlog: this.outbox.backlog }, 'stopping with undelivered events; they stay on disk for the next start');
+    const left = Math.max(200, deadlineMs - (Date.now() - started));
+    await Promise.all([this.mqtt?.stop(left), this.nats?.stop(left), this.#jsonl?.close()]);
+    await this.table.idle();
+    return { drained };
+  }
+
+  /** Fastify plugin with `POST /api/v1/commands` and `GET /api/v1/events`. */
+  readonly httpRoutes = async (app: FastifyInstance): Promise<void> => {
+    await app.register(commandRoutes, { table: this.table });
+    await app.register(eventRoutes, { recent: this.recent as RecentEvents<unknown> });
+  };
+
+  /** For the gateway: the stream of `camera` changed (retained `stream/state` and camera availability). */
+  publishStreamState(camera: string, state: StreamStateUpdate | 'ON' | 'OFF'): void {
+    const update = typeof state === 'string' ? { on: state === 'ON' } : state;
+    if (this.mqtt) {
+      this.mqtt.publishRetained(this.mqtt.topics.state(camera, 'stream'), update.on ? 'ON' : 'OFF');
+      if (update.available !== undefined) this.mqtt.publishRetained(cameraAvailableTopic(this.mqtt.topics, camera), update.available ? 'online' : 'offline');
+    }
+    this.nats?.publishState(camera, 'stream', update.on);
+  }
+
+  /** For the detector: detection of `camera` was turned on/off outside the command table. */
+  publishDetectState(camera: string, on: boolean): void {
+    this.mqtt?.publishRetained(this.mqtt.topics.state(camera, 'detect'), on ? 'ON' : 'OFF');
+    this.nats?.publishState(camera, 'detect', on);
+  }
+
+  // --- DetectionSink (detector/publisher.ts) ---
+
+  /** Per-frame detections: optional, QoS 0 / core NATS, never queued. */
+  frame(result: FrameResultLike): void {
+    if (!this.#accepting) return;
+    const payload = JSON.stringify(result);
+    if (this.mqtt && this.options.config.mqtt?.publish_detections) this.mqtt.publishDetections(result.camera, payload);
+    this.nats?.publishDetections(result.camera, payload);
+  }
+
+  /** Track events: must-deliver, through the outbox; returns at once. */
+  event(event: TrackEventLike): void {
+    if (!this.#accepting) return;
+    const { outboxId, message } = this.#formatter.format(event);
+    this.recent.push(message);
+    this.outbox.enqueue('event', outboxId, message);
+  }
+
+  /** Object counts per label: retained `<prefix>/<camera>/<label>`, only on change; vanished labels go to 0. */
+  counts(camera: string, counts: Record<string, number>): void {
+    const mqtt = this.mqtt;
+    if (!mqtt || !this.#accepting) return;
+    const previous = this.#counts.get(camera) ?? new Map<string, number>();
+    const next = new Map(Object.entries(counts));
+    for (const label of previous.keys()) if (!next.has(label)) next.set(label, 0);
+    for (const [label, count] of next) {
+      if (previous.get(label) !== count) mqtt.publishRetained(mqtt.topics.count(camera, label), String(count));
+    }
+    this.#counts.set(camera, new Map([...next].filter(([, count]) => count > 0)));
+  }
+
+  #publishInitialStates(mqtt: MqttTransport): void {
+    for (const camera of this.options.config.cameras) {
+      if (this.options.stream) {
+        mqtt.publishRetained(mqtt.topics.state(camera.id, 'stream'), camera.enabled ? 'ON' : 'OFF');
+        mqtt.publishRetained(cameraAvailableTopic(mqtt.topics, camera.id), 'online');
+      }
+      if (this.options.detect) {
+        mqtt.publishRetained(mqtt.topics.state(camera.id, 'detect'), (camera.detect?.enabled ?? true) ? 'ON' : 'OFF');
+        for (const label of camera.detect?.labels ?? DEFAULT_LABELS) mqtt.publishRetained(mqtt.topics.count(camera.id, label), '0');
+      }
+    }
+  }
+
+  #onState(change: StateChange): void {
+    if (change.kind === 'stream') this.publishStreamState(change.camera, { on: change.on });
+    else this.publishDetectState(change.camera, change.on);
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * The detector process's outputs, loaded by `lookout detector` (cli/commands/detector.ts looks for
+ * `createDetectorOutputs` here): a detector-role control plane that is the detector's
+ * DetectionSink, serves detect ON/OFF over MQTT, NATS and HTTP once `attach()` binds the service,
+ * and on `close()` flushes the outbox within `shutdown_timeout` (the rest stays on disk).
+ */
+import type { LookoutConfig } from '../common/config/schema.ts';
+import type { Logger } from '../common/log.ts';
+import { ControlPlane } from './control-plane.ts';
+import { LateDetectControl } from './late-controls.ts';
+
+export interface DetectorOutputsResult {
+  sink: ControlPlane;
+  plane: ControlPlane;
+  attach(service: { setDetect(id: string, on: boolean): Promise<unknown> | unknown; status(id?: string): unknown }): void;
+  close(): Promise<void>;
+}
+
+export async function createDetectorOutputs(config: LookoutConfig, logger: Logger): Promise<DetectorOutputsResult> {
+  const detect = new LateDetectControl();
+  const plane = new ControlPlane({ config, logger: logger.child({ component: 'control' }), detect, role: 'detector' });
+  await plane.start();
+  return {
+    sink: plane,
+    plane,
+    attach: (service) => detect.bind(service),
+    close: async () => {
+      await plane.stop(config.shutdown_timeout);
+    },
+  };
+}
