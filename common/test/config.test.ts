@@ -12,7 +12,7 @@ function errorsOf(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
   assert.fail('config was accepted');
 }
 
-test('a minimal config gets every default', () => {
+void test('a minimal config gets every default', () => {
   const config = parseConfigText('cameras:\n  - id: front\n    source: rtsp://cam.local/stream1\n', { env: {} });
   assert.equal(config.pipelines.limit, 2);
   assert.equal(config.shutdown_timeout, 10_000);
@@ -39,7 +39,7 @@ const badConfigs: Array<[string, string, string]> = [
 ];
 
 for (const [name, yaml, expected] of badConfigs) {
-  test(`bad config: ${name}`, () => {
+  void test(`bad config: ${name}`, () => {
     const issues = errorsOf(yaml);
     assert.ok(
       issues.some((issue) => issue.startsWith(expected)),
@@ -48,7 +48,7 @@ for (const [name, yaml, expected] of badConfigs) {
   });
 }
 
-test('errors never echo a secret', () => {
+void test('errors never echo a secret', () => {
   const issues = errorsOf('http:\n  token: short\ncameras:\n  - id: A\n    source: rtsp://admin:hunter22@cam/x\n  - id: b\n    source: "rtsp://admin:hunter22@cam/x y"\n');
   const text = issues.join('\n');
   assert.ok(!text.includes('hunter22'), text);
@@ -56,7 +56,7 @@ test('errors never echo a secret', () => {
   assert.match(text, /http\.token: .*\(value hidden\)/);
 });
 
-test('secrets come from the environment', () => {
+void test('secrets come from the environment', () => {
   const config = parseConfigText('http:\n  token: ${LOOKOUT_TOKEN}\ncameras:\n  - id: a\n    source: rtsp://admin:${CAM_PASS}@cam/x\n', {
     env: { LOOKOUT_TOKEN: 'a-long-token', CAM_PASS: 'pw' },
   });

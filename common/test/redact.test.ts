@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { SecretRegistry, redactText } from '../redact.ts';
 
-test('URL passwords and secret query values are redacted', () => {
+void test('URL passwords and secret query values are redacted', () => {
   assert.equal(redactText('rtsp://admin:hunter2@10.0.0.5:554/s1'), 'rtsp://admin:***@10.0.0.5:554/s1');
   assert.equal(redactText('open http://cam/x.mjpg?user=a&password=p4ss&x=1'), 'open http://cam/x.mjpg?user=a&password=***&x=1');
   assert.equal(redactText('rtsp://cam.local/s1'), 'rtsp://cam.local/s1');
   assert.equal(redactText('Input #0, rtsp, from \'rtsps://u:p@h/x?token=abc\':'), "Input #0, rtsp, from 'rtsps://u:***@h/x?token=***':");
 });
 
-test('registered literal secrets are removed anywhere', () => {
+void test('registered literal secrets are removed anywhere', () => {
   const registry = new SecretRegistry();
   registry.add('s3cr3t-publish');
   assert.equal(registry.redact('publishing with s3cr3t-publish now'), 'publishing with *** now');
