@@ -70,6 +70,9 @@ const delay = (ms: number) =>
     setTimeout(resolve, ms).unref();
   });
 
+/** How long output may keep draining after the exit before the pipes are cut. */
+const OUTPUT_DRAIN_MS = 2000;
+
 export class SupervisedChild {
   readonly spec: ChildSpec;
   readonly startedAt = Date.now();
@@ -80,12 +83,18 @@ export class SupervisedChild {
   #stopRequested = false;
   #finishing = false;
   #resolveExit!: (exit: ChildExit) => void;
+  #resolveOutputEnded!: () => void;
+  /** Resolves when stdout, stderr and extra pipes have been read to their end (or cut after a bound). */
+  readonly outputEnded: Promise<void>;
   readonly #stderr: LineTail;
 
   private constructor(spec: ChildSpec) {
     this.spec = spec;
     this.exited = new Promise<ChildExit>((resolve) => {
       this.#resolveExit = resolve;
+    });
+    this.outputEnded = new Promise<void>((resolve) => {
+      this.#resolveOutputEnded = resolve;
     });
     const redact = (line: string) => (spec.redact ? spec.redact(secrets.redact(line)) : secrets.redact(line));
     this.#stderr = new LineTail(spec.stderrTailLines ?? 100, redact, spec.onStderrLine);
@@ -170,18 +179,34 @@ export class SupervisedChild {
     };
     const child = this.#child;
     if (!child || partial.lost) {
+      this.#resolveOutputEnded();
       record();
       return;
     }
     // The leader is gone; end anything it left in its group (grandchildren), then drop pipes.
     this.#signalGroup('SIGKILL');
     child.stdin?.destroy();
-    // Let buffered output drain briefly, then make sure no pipe keeps the event loop alive.
-    setTimeout(() => {
-      child.stdout?.destroy();
-      child.stderr?.destroy();
-      for (const fd of this.spec.extraPipes ?? []) (child.stdio[fd] as Readable | null | undefined)?.destroy();
-    }, 50).unref();
+    // Output still in the pipes is read to its end (the group is being killed, so every write end
+    // closes); a pipe held open by something outside the group is destroyed after a bound.
+    const streams = [child.stdout, child.stderr, ...(this.spec.extraPipes ?? []).map((fd) => child.stdio[fd] as Readable | null | undefined)];
+    const destroyAll = () => {
+      for (const stream of streams) stream?.destroy();
+    };
+    const ended = streams.map((stream) =>
+      stream && !stream.readableEnded && !stream.destroyed
+        ? new Promise<void>((resolve) => {
+            stream.once('end', resolve);
+            stream.once('close', resolve);
+          })
+        : Promise.resolve(),
+    );
+    const drainBound = setTimeout(destroyAll, OUTPUT_DRAIN_MS);
+    drainBound.unref();
+    void Promise.all(ended).then(() => {
+      clearTimeout(drainBound);
+      destroyAll();
+      this.#resolveOutputEnded();
+    });
     // SIGKILL is delivered asynchronously: the exit counts as observed only once the group is
     // empty too, so "stop resolved" really means "nothing of it is left" (bounded by killWaitMs).
     void this.#waitGroupGone(child.pid, this.spec.killWaitMs ?? 2000).then(record);

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { FakeNotifySocket } from './fake-notify-socket.ts';
+
+const LOOKOUT = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'bin', 'lookout.js');
+
+/** Live (non-zombie) processes whose command line mentions `needle`. */
+function processesMentioning(needle: string): string[] {
+  const found: string[] = [];
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
+      const state = /^\d+ \(.*\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+      if (cmdline.includes(needle) && state !== 'Z') found.push(`${pid}: ${cmdline.slice(0, 120)}`);
+    } catch {
+      // gone
+    }
+  }
+  return found;
+}
+
+void test('`lookout up` (demo, real gateway and detector): READY and WATCHDOG to systemd, real detections printed and served, clean stop on SIGTERM', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'lookout-up-process-'));
+  const socket = await FakeNotifySocket.start();
+  t.after(async () => {
+    await socket.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  let stdout = '';
+  let stderr = '';
+  // PATH without mediamtx: the demo runs the detector on the source directly.
+  const child = spawn(process.execPath, [LOOKOUT, 'up', '--demo', '--http-port', '0'], {
+    cwd: dir,
+    env: { PATH: '/usr/bin:/bin', HOME: dir, NOTIFY_SOCKET: socket.path, WATCHDOG_USEC: '1000000' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  t.after(() => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  });
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+
+  const ready = await socket.waitFor('READY=1', 60_000);
+  assert.match(ready.msg, /STATUS=1 camera\(s\); detector supervised/);
+  assert.match(stdout, /Lookout demo/);
+  assert.match(stdout, /mediamtx was not found/);
+  await socket.waitFor('WATCHDOG=1', 10_000);
+  // The detector child is running (its command line names the demo config in our temp dir).
+  const deadline = Date.now() + 30_000;
+  while (!processesMentioning(join(dir, 'state', 'demo')).some((line) => line.includes(' detector ')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(processesMentioning(dir).some((line) => line.includes(' detector ')), `detector child not seen:\n${stderr.slice(-2000)}`);
+
+  // Real detections from the bundled model, printed and served by the gateway's HTTP API.
+  const seen = Date.now() + 60_000;
+  while (!/ demo new: (person|car) \d+%/.test(stdout) && Date.now() < seen) await new Promise((r) => setTimeout(r, 100));
+  assert.match(stdout, / demo new: (person|car) \d+%/, `no event printed:\n${stdout.slice(-1500)}\n${stderr.slice(-1500)}`);
+  const api = /curl (http:\/\/127\.0\.0\.1:\d+)\/api\/v1\/events/.exec(stdout)?.[1];
+  const events = (await (await fetch(`${api}/api/v1/events?limit=5`)).json()) as { status: string; data: Array<{ after: { camera: string; label: string } }> };
+  assert.equal(events.status, 'ok');
+  assert.ok(events.data.some((event) => event.after.camera === 'demo' && ['person', 'car'].includes(event.after.label)), JSON.stringify(events).slice(0, 500));
+
+  const stopAsked = Date.now();
+  child.kill('SIGTERM'); // like systemd's KillMode=mixed: the main process only
+  const exit = await exited;
+  assert.equal(exit.code, 0, `exit ${JSON.stringify(exit)}\n${stderr.slice(-2000)}`);
+  assert.ok(Date.now() - stopAsked < 20_000, 'within shutdown_timeout plus margin');
+  await socket.waitFor('STOPPING=1', 5000);
+  // Nothing of the appliance is left: no detector, no decoder ffmpeg reading the demo clip.
+  await new Promise((r) => setTimeout(r, 300));
+  assert.deepEqual(processesMentioning(dir), []);
+});

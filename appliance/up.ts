@@ -1,0 +1,194 @@
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadConfigFile } from '../common/config/load.ts';
+import type { LookoutConfig } from '../common/config/schema.ts';
+import type { Logger } from '../common/log.ts';
+import { SD_NOTIFY_ENV, SdNotify } from '../common/sd-notify.ts';
+import { resolveFfmpegPath } from '../gateway/ffmpeg-info.ts';
+import { ChildRestarter } from './child-restarter.ts';
+import { bannerLines, eventLine } from './console-output.ts';
+import { ensureDemoClip } from './demo-clip.ts';
+import { demoConfig } from './demo-config.ts';
+import { JsonlFollower } from './jsonl-follower.ts';
+import { findMediamtx } from './find-mediamtx.ts';
+import { startGateway, type RunningGateway } from './gateway-runner.ts';
+
+/**
+ * `lookout up`: the whole appliance in one command. The gateway (and through it the mediamtx
+ * sidecar) runs in this process; the detector runs as a SEPARATE child process, restarted with
+ * backoff on any exit, so a detector crash never takes the streams down. Shutdown is bounded:
+ * the first signal stops everything within shutdown_timeout, a second one kills at once.
+ */
+export interface UpOptions {
+  /** lookout.yml; when it does not exist (and was not given explicitly) the demo runs. */
+  configPath: string;
+  configExplicit: boolean;
+  demo: boolean;
+  logger: Logger;
+  out: (line: string) => void;
+  /** Resolves when shutdown is asked for; `immediate` on the second signal. */
+  shutdown: ShutdownTrigger;
+  env?: NodeJS.ProcessEnv;
+  /** How the gateway is started; default the real gateway with its control plane (gateway-runner.ts). */
+  gateway?: (config: LookoutConfig, logger: Logger) => Promise<RunningGateway>;
+  /** For tests: the detector command; default `node bin/lookout.js detector --config F`. */
+  detectorCommand?: { command: string; args: string[] };
+  /** Demo only: where its state lives (default ./state/demo) and its HTTP port (default 8080; 0 = any). */
+  demoStateDir?: string;
+  demoHttpPort?: number;
+}
+
+export interface ShutdownTrigger {
+  requested: Promise<void>;
+  immediate: Promise<void>;
+}
+
+export class UpConfigError extends Error {
+  override readonly name = 'UpConfigError';
+}
+
+const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const LOOKOUT_BIN = join(REPO_ROOT, 'bin', 'lookout.js');
+
+interface Prepared {
+  config: LookoutConfig;
+  configFile: string;
+  demo: boolean;
+  mediamtx: boolean;
+}
+
+async function prepare(options: UpOptions, env: NodeJS.ProcessEnv): Promise<Prepared> {
+  const wantDemo = options.demo || (!options.configExplicit && !existsSync(options.configPath));
+  if (!wantDemo) {
+    if (!existsSync(options.configPath)) throw new UpConfigError(`${options.configPath}: no such file (run without --config for the demo)`);
+    const config = loadConfigFile(options.configPath, env);
+    const mediamtx = config.mediamtx.enabled && findMediamtx(config, env).path !== undefined;
+    return { config, configFile: resolve(options.configPath), demo: false, mediamtx };
+  }
+  const stateDir = resolve(options.demoStateDir ?? join('state', 'demo'));
+  const bin = findMediamtx(demoConfig({ stateDir, mediamtx: false }), env).path;
+  mkdirSync(stateDir, { recursive: true });
+  const clip = await ensureDemoClip(stateDir, resolveFfmpegPath(undefined, env));
+  const config = demoConfig({
+    stateDir,
+    source: pathToFileURL(clip).href,
+    mediamtx: bin !== undefined,
+    ...(bin ? { mediamtxBin: bin, mediamtxBaseConfig: join(REPO_ROOT, 'mediamtx.yml') } : {}),
+    ...(options.demoHttpPort !== undefined ? { httpPort: options.demoHttpPort } : {}),
+    // With a chosen gateway port 0 (tests, several demos), the detector's port is picked freely too.
+    ...(options.demoHttpPort === 0 ? { detectorHttpPort: 0 } : {}),
+  });
+  // The detector child reads its config from a file: JSON is YAML.
+  const configFile = join(stateDir, 'demo.lookout.yml');
+  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  return { config, configFile, demo: true, mediamtx: bin !== undefined };
+}
+
+function detectorEnv(env: NodeJS.ProcessEnv, demo: boolean): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = { ...env };
+  // The detector is not the unit's main process: it must not answer systemd's watchdog for us.
+  for (const key of SD_NOTIFY_ENV) delete out[key];
+  if (demo) out.LOOKOUT_LOG_LEVEL ??= 'warn';
+  return out;
+}
+
+/** Runs until shutdown; returns the process exit code. */
+export async function runUp(options: UpOptions): Promise<number> {
+  const env = options.env ?? process.env;
+  const { logger, out } = options;
+  const prepared = await prepare(options, env);
+  const { config } = prepared;
+  if (!env.LOOKOUT_LOG_LEVEL) logger.level = config.log_level;
+  const started: { gateway?: RunningGateway } = {};
+  const notify = new SdNotify({
+    env,
+    // Watchdog pings also need a gateway that is up (not stopping, not failed to start).
+    healthCheck: () => started.gateway?.ready === true,
+    onProblem: (message) => logger.warn({ component: 'sd-notify' }, message),
+  });
+  await notify.status('starting');
+
+  const gateway = await (options.gateway ?? startGateway)(config, logger.child({ component: 'gateway' }));
+  started.gateway = gateway;
+  const detector = config.detector.enabled ? startDetector(options, prepared, env, notify) : undefined;
+  const follower =
+    !config.mqtt && !config.nats
+      ? new JsonlFollower({
+          path: join(config.state_dir, 'events.jsonl'),
+          onRecord: (record) => {
+            gateway.recentEvents.push(record);
+            // The console shows a track's start and end; its updates are in the file and the API.
+            if ((record as { type?: unknown } | null)?.type !== 'update') out(eventLine(record));
+          },
+        })
+      : undefined;
+  follower?.start();
+
+  for (const line of bannerLines(config, { mediamtx: prepared.mediamtx, demo: prepared.demo, httpPort: gateway.port })) out(line);
+  await notify.ready(`${config.cameras.length} camera(s); detector ${detector ? 'supervised' : 'disabled'}`);
+  notify.startWatchdog();
+
+  let immediate = false;
+  await options.shutdown.requested;
+  void options.shutdown.immediate.then(() => {
+    immediate = true;
+    detector?.killNow();
+    gateway.kill();
+  });
+  await notify.stopping('stopping');
+  out('Stopping...');
+  follower?.stop();
+  const bound = config.shutdown_timeout + 5000;
+  const finished = await withDeadline(Promise.all([detector?.stop(), gateway.stop()]), bound, options.shutdown.immediate);
+  if (finished === 'timeout') {
+    detector?.killNow();
+    gateway.kill();
+  }
+  follower?.poll();
+  await notify.close();
+  if (finished === 'done' && !immediate) return 0;
+  out(finished === 'timeout' ? `Shutdown did not finish within ${bound} ms; exiting anyway.` : 'Stopped at once (second signal).');
+  return 1;
+}
+
+function startDetector(options: UpOptions, prepared: Prepared, env: NodeJS.ProcessEnv, notify: SdNotify): ChildRestarter {
+  const command = options.detectorCommand ?? { command: process.execPath, args: [LOOKOUT_BIN, 'detector', '--config', prepared.configFile] };
+  const log = options.logger.child({ component: 'detector-supervisor' });
+  const restarter = new ChildRestarter({
+    spec: {
+      name: 'detector',
+      ...command,
+      env: detectorEnv(env, prepared.demo),
+      // The detector drains in-flight inferences and flushes its outbox within shutdown_timeout.
+      termGraceMs: prepared.config.shutdown_timeout + 2000,
+      onStdout: (chunk) => process.stdout.write(chunk),
+      onStderrLine: (line) => process.stderr.write(`[detector] ${line}\n`),
+    },
+    backoff: { initialMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 },
+    onStart: (child, run) => log.info({ pid: child.pid, run }, 'detector started'),
+    onExit: (exit, delay) => {
+      if (delay === undefined) return;
+      const how = exit.spawnError ? `could not start (${exit.spawnError.message})` : `exited (code ${String(exit.code)}, signal ${String(exit.signal)})`;
+      log.warn({ code: exit.code, signal: exit.signal, restart_in_ms: delay }, `detector ${how}; the streams keep running, restarting in ${delay} ms`);
+      void notify.status(`detector ${how}; restarting in ${Math.round(delay / 1000)} s`);
+    },
+  });
+  restarter.start();
+  return restarter;
+}
+
+async function withDeadline(work: Promise<unknown>, ms: number, abort: Promise<void>): Promise<'done' | 'timeout' | 'aborted'> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      work.then(() => 'done' as const),
+      abort.then(() => 'aborted' as const),
+      new Promise<'timeout'>((resolve) => {
+        timer = setTimeout(() => resolve('timeout'), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}

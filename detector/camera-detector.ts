@@ -1,0 +1,188 @@
+/**
+ * One camera's detection: decoder → latest-frame slot → (scheduler, pool) → tracker → sink.
+ * `pause()` stops the decoder child (awaiting its exit) and empties the slot; `resume()` starts a new
+ * decoder. Both are idempotent and serialized (one operation at a time, in call order).
+ */
+import type { Logger } from '../common/log.ts';
+import { Decoder, type DecoderEvent, type DecoderOptions } from './decoder.ts';
+import { FrameSlot } from './frame-slot.ts';
+import type { DecodedFrame } from './frame-parser.ts';
+import type { HwaccelFallback } from './hwaccel.ts';
+import type { DetectorMetrics } from './metrics.ts';
+import type { Detection, PostprocessOptions } from './model/types.ts';
+import type { DetectionSink } from './publisher.ts';
+import type { ScheduledCamera, Scheduler } from './scheduler.ts';
+import type { TrackEvent } from './tracker.ts';
+
+/** What the camera needs from the tracker (IouTracker satisfies it). */
+export interface TrackerLike {
+  update(cameraId: string, detections: Detection[], timestampMs: number): TrackEvent[];
+  counts(cameraId: string): Record<string, number>;
+}
+
+export type CameraState = 'idle' | 'running' | 'paused' | 'stopped';
+
+/** Decoder settings of one camera; name, logger and callbacks are filled in here. */
+export type CameraDecoderSettings = Omit<DecoderOptions, 'name' | 'logger' | 'onFrame' | 'onEvent' | 'hwaccel'>;
+
+export interface CameraDetectorOptions {
+  id: string;
+  decoder: CameraDecoderSettings;
+  hwaccel: HwaccelFallback;
+  postprocess: PostprocessOptions;
+  scheduler: Scheduler;
+  tracker: TrackerLike;
+  sink: DetectionSink;
+  metrics: DetectorMetrics;
+  logger: Logger;
+}
+
+/** Status for the HTTP API and the control plane. */
+export interface CameraStatus {
+  id: string;
+  state: CameraState;
+  pid: number | undefined;
+  hwaccel: string;
+  framesDecoded: number;
+  framesInferred: number;
+  skipped: number;
+  failed: number;
+  restarts: number;
+  hwaccelFallbacks: number;
+}
+
+export class CameraDetector implements ScheduledCamera {
+  readonly slot = new FrameSlot<DecodedFrame>();
+  #state: CameraState = 'idle';
+  #decoder: Decoder | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #decoded = 0;
+  #inferred = 0;
+  #failed = 0;
+  #restarts = 0;
+  #lastCounts = '';
+
+  constructor(readonly options: CameraDetectorOptions) {}
+
+  get id(): string {
+    return this.options.id;
+  }
+
+  get state(): CameraState {
+    return this.#state;
+  }
+
+  postprocess(): PostprocessOptions {
+    return this.options.postprocess;
+  }
+
+  /** Starts (or resumes) decoding. Resolves once the decoder child was spawned. */
+  resume(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#state === 'running' || this.#state === 'stopped') return;
+      const decoder = new Decoder({
+        ...this.options.decoder,
+        name: this.id,
+        hwaccel: this.options.hwaccel,
+        logger: this.options.logger,
+        onFrame: (frame) => this.#onFrame(frame),
+        onEvent: (event) => this.#onDecoderEvent(event),
+      });
+      this.#decoder = decoder;
+      this.#state = 'running';
+      decoder.start();
+    });
+  }
+
+  /** Stops the decoder child (exit awaited) and frees the slot. Idempotent. */
+  pause(): Promise<void> {
+    return this.#serial(async () => {
+      if (this.#state !== 'running') return;
+      await this.#stopDecoder();
+      this.#state = 'paused';
+    });
+  }
+
+  /** Ends this camera for good (shutdown). */
+  stop(): Promise<void> {
+    return this.#serial(async () => {
+      await this.#stopDecoder();
+      this.#state = 'stopped';
+    });
+  }
+
+  status(): CameraStatus {
+    return {
+      id: this.id,
+      state: this.#state,
+      pid: this.#decoder?.pid,
+      hwaccel: this.#decoder?.hwaccelInUse ?? this.options.hwaccel.active().mode,
+      framesDecoded: this.#decoded,
+      framesInferred: this.#inferred,
+      skipped: this.slot.skipped,
+      failed: this.#failed,
+      restarts: this.#restarts,
+      hwaccelFallbacks: this.options.hwaccel.fallbacks,
+    };
+  }
+
+  onResult(frame: DecodedFrame, detections: Detection[], inferenceMs: number): void {
+    this.#inferred++;
+    const { sink, tracker, metrics } = this.options;
+    const latencyMs = performance.now() - frame.decodedAtMono;
+    metrics.frameInferred(this.id, inferenceMs, latencyMs);
+    const { srcWidth: width, srcHeight: height } = frame.letterbox;
+    sink.frame({ camera: this.id, frame: frame.index, pts: frame.pts, width, height, detections, decodedAt: frame.decodedAt, inferenceMs, latencyMs });
+    for (const event of tracker.update(this.id, detections, frame.decodedAt)) sink.event(event);
+    const counts = tracker.counts(this.id);
+    const key = JSON.stringify(counts);
+    if (key !== this.#lastCounts) {
+      this.#lastCounts = key;
+      sink.counts(this.id, counts);
+    }
+  }
+
+  onFailure(frame: DecodedFrame, error: unknown): void {
+    this.#failed++;
+    this.options.metrics.failed.inc({ camera: this.id });
+    this.options.logger.warn({ camera: this.id, frame: frame.index, err: error instanceof Error ? error.message : String(error) }, 'inference failed');
+  }
+
+  #onFrame(frame: DecodedFrame): void {
+    if (this.#state !== 'running') return;
+    this.#decoded++;
+    this.options.metrics.frameDecoded(this.id);
+    if (this.slot.offer(frame)) this.options.metrics.skipped.inc({ camera: this.id });
+    this.options.scheduler.notify();
+  }
+
+  #onDecoderEvent(event: DecoderEvent): void {
+    const { metrics, logger } = this.options;
+    switch (event.type) {
+      case 'restart':
+        this.#restarts++;
+        metrics.decoderRestarts.inc({ camera: this.id });
+        break;
+      case 'fallback':
+        metrics.hwaccelFallbacks.inc({ camera: this.id });
+        break;
+      case 'started':
+        logger.debug({ camera: this.id, pid: event.pid, hwaccel: event.hwaccel }, 'decoder started');
+        break;
+    }
+  }
+
+  async #stopDecoder(): Promise<void> {
+    const decoder = this.#decoder;
+    this.#decoder = undefined;
+    this.slot.clear();
+    if (decoder) await decoder.stop();
+    this.slot.clear();
+  }
+
+  #serial(operation: () => Promise<void>): Promise<void> {
+    const next = this.#queue.then(operation);
+    this.#queue = next.catch(() => undefined);
+    return next;
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * The ffmpeg command line of one decoder: input options (transport, timeouts, protocol whitelist,
+ * hwaccel), the decode strategy (every frame through an fps filter, or keyframes only), and a filter
+ * chain that samples, reports each frame (showinfo: pts and source size on stderr), letterboxes to
+ * the model input inside ffmpeg and writes raw RGB24 on stdout. Pure: tested without spawning.
+ */
+import { hwaccelArgs, type ConcreteHwaccel } from './hwaccel.ts';
+
+/** Where a decoder reads from. */
+export type DecoderInput =
+  | { kind: 'rtsp'; url: string; transport: 'tcp' | 'udp' }
+  | { kind: 'http' | 'rtmp'; url: string }
+  | { kind: 'file'; path: string; loop: boolean; realtime: boolean }
+  | { kind: 'v4l2'; device: string };
+
+export type DecodeStrategy = 'all' | 'keyframes';
+
+export interface DecoderArgsOptions {
+  input: DecoderInput;
+  strategy: DecodeStrategy;
+  /** Frames per second to deliver; undefined = every decoded frame (CLI without --fps). */
+  fps?: number;
+  /** Model input size: frames are letterboxed to exactly this. */
+  width: number;
+  height: number;
+  hwaccel: ConcreteHwaccel;
+  hwaccelDevice?: string;
+  /** Socket I/O timeout for network inputs. */
+  ioTimeoutMs?: number;
+}
+
+/** Pad colour of the letterbox (114, the YOLO convention). */
+export const PAD_COLOR = '0x727272';
+
+/** Protocols ffmpeg may open per input kind (a URL cannot make it open anything else). */
+export const PROTOCOL_WHITELIST: Record<DecoderInput['kind'], string | undefined> = {
+  rtsp: 'rtsp,rtsps,rtp,srtp,udp,tcp,tls,crypto',
+  http: 'http,https,tcp,tls,crypto',
+  rtmp: 'rtmp,rtmps,tcp,tls',
+  file: 'file',
+  v4l2: undefined,
+};
+
+function inputArgs(input: DecoderInput, ioTimeoutMs: number): string[] {
+  const whitelist = PROTOCOL_WHITELIST[input.kind];
+  const guard = whitelist ? ['-protocol_whitelist', whitelist] : [];
+  const micros = String(Math.round(ioTimeoutMs * 1000));
+  switch (input.kind) {
+    case 'rtsp':
+      return [...guard, '-rtsp_transport', input.transport, '-timeout', micros, '-i', input.url];
+    case 'http':
+    case 'rtmp':
+      return [...guard, '-rw_timeout', micros, '-i', input.url];
+    case 'file':
+      return [...guard, ...(input.realtime ? ['-re'] : []), ...(input.loop ? ['-stream_loop', '-1'] : []), '-i', `file:${input.path}`];
+    case 'v4l2':
+      return ['-f', 'v4l2', '-i', input.device];
+  }
+}
+
+/** Keeps at most `fps` frames per second of the (sparse) keyframes without duplicating any. */
+function keyframeSelect(fps: number): string {
+  const minGap = (1 / fps) * 0.9;
+  return `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${minGap.toFixed(4)})'`;
+}
+
+/** The -vf chain: sample → hw download → showinfo → letterbox → rgb24. */
+export function buildFilterChain(options: Pick<DecoderArgsOptions, 'strategy' | 'fps' | 'width' | 'height' | 'hwaccel' | 'hwaccelDevice'>): string {
+  const { width, height } = options;
+  const filters: string[] = [];
+  if (options.fps !== undefined) filters.push(options.strategy === 'all' ? `fps=${options.fps}` : keyframeSelect(options.fps));
+  filters.push(...hwaccelArgs(options.hwaccel, options.hwaccelDevice).filters);
+  filters.push(
+    'showinfo=checksum=0',
+    `scale=${width}:${height}:force_original_aspect_ratio=decrease:flags=bilinear`,
+    'format=rgb24',
+    `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=${PAD_COLOR}`,
+  );
+  return filters.join(',');
+}
+
+/** Full argument vector (without the ffmpeg binary). */
+export function buildDecoderArgs(options: DecoderArgsOptions): string[] {
+  const hw = hwaccelArgs(options.hwaccel, options.hwaccelDevice);
+  return [
+    '-hide_banner',
+    '-nostdin',
+    '-nostats',
+    // info level: showinfo reports each frame's pts and size on stderr.
+    '-loglevel',
+    'info',
+    ...(options.strategy === 'keyframes' ? ['-skip_frame', 'nokey'] : []),
+    ...hw.input,
+    ...inputArgs(options.input, options.ioTimeoutMs ?? 10_000),
+    '-map',
+    '0:v:0',
+    '-an',
+    '-sn',
+    '-dn',
+    '-vf',
+    buildFilterChain(options),
+    '-fps_mode',
+    'passthrough',
+    '-pix_fmt',
+    'rgb24',
+    '-f',
+    'rawvideo',
+    'pipe:1',
+  ];
+}
+
+/** A camera source string or CLI argument that cannot be read by the detector. */
+export class DecoderInputError extends Error {
+  override readonly name = 'DecoderInputError';
+}
+
+/** Classifies a URL, file:// URL, device or plain path into a decoder input. */
+export function decoderInputFrom(
+  source: string,
+  options: { transport?: 'tcp' | 'udp'; loop?: boolean; realtime?: boolean } = {},
+): DecoderInput {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(source)?.[1]?.toLowerCase();
+  switch (scheme) {
+    case 'rtsp':
+    case 'rtsps':
+      return { kind: 'rtsp', url: source, transport: options.transport ?? 'tcp' };
+    case 'http':
+    case 'https':
+      return { kind: 'http', url: source };
+    case 'rtmp':
+    case 'rtmps':
+      return { kind: 'rtmp', url: source };
+    case 'v4l2':
+      return { kind: 'v4l2', device: source.slice('v4l2://'.length) };
+    case 'file':
+      return { kind: 'file', path: decodeURIComponent(source.slice('file://'.length)), loop: options.loop ?? false, realtime: options.realtime ?? false };
+    case undefined:
+      if (/^\/dev\/video\d+$/.test(source)) return { kind: 'v4l2', device: source };
+      return { kind: 'file', path: source, loop: options.loop ?? false, realtime: options.realtime ?? false };
+    default:
+      throw new DecoderInputError(`the detector cannot read "${scheme}://" sources (use rtsp, http, rtmp, file or a /dev/video device)`);
+  }
+}
+
+/** Chooses the cheapest strategy that serves `fps`: keyframes only if they come at least that often. */
+export function chooseStrategy(requested: 'auto' | DecodeStrategy, fps: number | undefined, keyframeIntervalSec: number | undefined): DecodeStrategy {
+  if (requested !== 'auto') return requested;
+  if (fps === undefined || keyframeIntervalSec === undefined) return 'all';
+  return keyframeIntervalSec <= (1 / fps) * 1.05 ? 'keyframes' : 'all';
+}

@@ -1,0 +1,392 @@
+import type { Worker } from 'node:worker_threads';
+import { silentLogger, type Logger } from '../common/log.ts';
+import {
+  FrameSizeError,
+  InferenceTimeoutError,
+  ModelError,
+  PoolBusyError,
+  PoolClosedError,
+  WorkerCrashedError,
+} from './model/errors.ts';
+import { modelLabels } from './model/labels.ts';
+import { awaitReady, spawnInferenceWorker as spawn, type ReadyMessage } from './model/worker-spawn.ts';
+import type { ProviderName } from './model/session.ts';
+import type { Detection, Letterbox, ModelInfo, OutputLayout, PostprocessOptions } from './model/types.ts';
+import type { InferenceDebug, InferenceTimings, InferRequest, WorkerInit, WorkerMessage, WorkerRequest } from './model/worker-protocol.ts';
+
+export { FrameSizeError, InferenceTimeoutError, ModelError, PoolBusyError, PoolClosedError, WorkerCrashedError };
+export type { InferenceDebug, InferenceTimings };
+
+export interface InferencePoolOptions {
+  modelPath: string;
+  /** One label per line; overrides the model's `names` metadata. */
+  labelsFile?: string;
+  /** onnxruntime intra-op threads per worker. */
+  threads: number;
+  /** Worker threads, each with its own session; also the most frames in flight at once. */
+  workers: number;
+  /**
+   * Deadline of one inference: on overrun the caller gets InferenceTimeoutError at once and a new
+   * worker takes the slot; the old one exits on its own when its native run returns.
+   */
+  timeoutMs: number;
+  providers?: ProviderName[];
+  logger?: Logger;
+  /** Force the output layout instead of detecting it. */
+  layout?: OutputLayout;
+  /** Deadline for a worker to open its session (default 60 s). */
+  startTimeoutMs?: number;
+}
+
+/** A frame ready for the model: RGB24 HWC, exactly inputWidth×inputHeight, letterboxed (pad 114). */
+export interface InferenceFrame {
+  /**
+   * Transferred to the worker, not copied, when it owns its whole ArrayBuffer: the caller must not
+   * touch it after `infer()` (it becomes detached). Views into a larger buffer are copied.
+   */
+  data: Uint8Array;
+  letterbox: Letterbox;
+}
+
+export interface InferenceResult {
+  detections: Detection[];
+  timings: InferenceTimings & { totalMs: number };
+}
+
+interface Job {
+  id: number;
+  request: InferRequest;
+  transfer: ArrayBuffer[];
+  started: number;
+  timer?: NodeJS.Timeout;
+  resolve: (result: InferenceResult) => void;
+  reject: (error: Error) => void;
+}
+
+interface Slot {
+  index: number;
+  worker: Worker;
+  state: 'starting' | 'idle' | 'busy' | 'dead';
+  job?: Job;
+  ready: Promise<ReadyMessage>;
+  /** Settles when the worker thread has exited (whatever the cause). */
+  exited: Promise<void>;
+}
+
+/**
+ * How long close() waits for retired workers to leave: a worker inside `session.run` cannot be
+ * stopped (see inference-worker.ts), so this is the longest single run we are willing to wait for.
+ */
+const EXIT_WAIT_MS = 30_000;
+
+const RESTART_BACKOFF_MS = [250, 1000, 5000, 30_000];
+
+/**
+ * Runs YOLO inference in worker threads (one onnxruntime session each) so the event loop never
+ * waits on it. Bounded: at most `workers` frames in flight; more is a caller bug (PoolBusyError),
+ * not a queue. Every inference has a deadline; an overrunning or crashed worker is replaced and its
+ * frame counted as failed.
+ *
+ * Workers are never terminate()d: one torn down while onnxruntime-node's synchronous native run is
+ * on its stack aborts the process (`Napi::Error`, exit 134). A replaced worker is asked to retire
+ * and exits by itself once no native call is running; close() waits for that.
+ */
+export class InferencePool {
+  readonly info: ModelInfo;
+  readonly #opts: InferencePoolOptions;
+  readonly #init: WorkerInit;
+  readonly #log: Logger;
+  readonly #slots: Slot[] = [];
+  readonly #terminating = new Set<Promise<unknown>>();
+  readonly #restartTimers = new Set<NodeJS.Timeout>();
+  #nextId = 1;
+  #restartFailures = 0;
+  #closing: Promise<void> | undefined;
+  #drained: (() => void) | undefined;
+  #stats = { completed: 0, failed: 0, timeouts: 0, workerRestarts: 0 };
+
+  private constructor(opts: InferencePoolOptions, init: WorkerInit, info: ModelInfo, log: Logger) {
+    this.#opts = opts;
+    this.#init = init;
+    this.info = info;
+    this.#log = log;
+  }
+
+  /** Opens the model in `workers` workers; resolves once all are ready (or rejects, leaving nothing running). */
+  static async create(opts: InferencePoolOptions): Promise<InferencePool> {
+    validate(opts);
+    const log = opts.logger ?? silentLogger();
+    const labels = await modelLabels(opts.modelPath, opts.labelsFile);
+    const init: WorkerInit = {
+      modelPath: opts.modelPath,
+      threads: opts.threads,
+      providers: opts.providers ?? ['cpu'],
+      ...(labels ? { labels } : {}),
+      ...(opts.layout ? { layout: opts.layout } : {}),
+    };
+    const first = spawn(init);
+    const firstExited = exitOf(first);
+    let ready;
+    try {
+      ready = await awaitReady(first, opts.startTimeoutMs ?? 60_000);
+    } catch (error) {
+      first.on('error', () => {});
+      retireWorker(first);
+      await firstExited;
+      throw error;
+    }
+    if (ready.fallbackReason) log.warn({ model: opts.modelPath, reason: ready.fallbackReason }, 'execution provider fallback to cpu');
+    if (labels && ready.layout !== 'end2end' && classCount(ready.outputDims, ready.layout) !== labels.length) {
+      log.warn({ model: opts.modelPath, labels: labels.length, classes: classCount(ready.outputDims, ready.layout) }, 'label count differs from model classes');
+    }
+    const info: ModelInfo = {
+      path: opts.modelPath,
+      inputName: ready.inputName,
+      inputWidth: ready.inputWidth,
+      inputHeight: ready.inputHeight,
+      layout: ready.layout,
+      labels: ready.labels,
+      providers: ready.providers,
+    };
+    // Later and replacement workers reuse what the first one found: no second provider probe or layout guess.
+    const settled: WorkerInit = { ...init, providers: ready.providers, labels: ready.labels, layout: ready.layout };
+    const pool = new InferencePool(opts, settled, info, log);
+    pool.#slots.push({ index: 0, worker: first, state: 'idle', ready: Promise.resolve(ready), exited: firstExited });
+    pool.#watch(pool.#slots[0]!);
+    try {
+      for (let i = 1; i < opts.workers; i++) pool.#start(i);
+      await Promise.all(pool.#slots.map((slot) => slot.ready));
+    } catch (error) {
+      await pool.close(0);
+      throw error;
+    }
+    log.info({ model: opts.modelPath, layout: info.layout, input: `${info.inputWidth}x${info.inputHeight}`, labels: info.labels.length, workers: opts.workers, threads: opts.threads, providers: info.providers }, 'inference pool ready');
+    return pool;
+  }
+
+  /** Runs one frame; resolves with its detections in source pixels. See {@link inferWithTimings}. */
+  async infer(frame: InferenceFrame, options: PostprocessOptions, debug?: InferenceDebug): Promise<Detection[]> {
+    return (await this.inferWithTimings(frame, options, debug)).detections;
+  }
+
+  /**
+   * Runs one frame and reports where the time went. Rejects with PoolBusyError (more than `workers`
+   * in flight), InferenceTimeoutError, WorkerCrashedError, FrameSizeError or PoolClosedError.
+   * `debug` is for tests only.
+   */
+  inferWithTimings(frame: InferenceFrame, options: PostprocessOptions, debug?: InferenceDebug): Promise<InferenceResult> {
+    if (this.#closing) return Promise.reject(new PoolClosedError('inference pool is closed'));
+    const expected = this.info.inputWidth * this.info.inputHeight * 3;
+    if (frame.data.length !== expected) {
+      return Promise.reject(
+        new FrameSizeError(`frame has ${frame.data.length} bytes; model input ${this.info.inputWidth}x${this.info.inputHeight} RGB24 needs ${expected}`),
+      );
+    }
+    const slot = this.#slots.find((s) => s.state === 'idle') ?? this.#slots.find((s) => s.state === 'starting' && !s.job);
+    if (!slot) return Promise.reject(new PoolBusyError(this.#opts.workers));
+    const owned = frame.data.byteOffset === 0 && frame.data.byteLength === frame.data.buffer.byteLength && frame.data.buffer instanceof ArrayBuffer;
+    const data = owned ? frame.data : frame.data.slice();
+    return new Promise<InferenceResult>((resolve, reject) => {
+      const id = this.#nextId++;
+      const request: InferRequest = { type: 'infer', id, data, letterbox: frame.letterbox, options, ...(debug ? { debug } : {}) };
+      const job: Job = { id, request, transfer: [data.buffer as ArrayBuffer], started: 0, resolve, reject };
+      slot.job = job;
+      if (slot.state === 'idle') this.#dispatch(slot);
+    });
+  }
+
+  /** Counters from real lifetimes: in flight now, and totals since creation. */
+  stats(): { inFlight: number; completed: number; failed: number; timeouts: number; workerRestarts: number } {
+    return { inFlight: this.#inFlight(), ...this.#stats };
+  }
+
+  /**
+   * Stops accepting frames, lets in-flight inferences finish until `deadlineMs`, then rejects what
+   * is left (PoolClosedError) and retires every worker. Resolves once every worker thread has exited
+   * (a worker inside a native run leaves when the run returns; at most EXIT_WAIT_MS is waited for
+   * that, then it is logged). Idempotent.
+   */
+  close(deadlineMs = 5000): Promise<void> {
+    this.#closing ??= this.#close(deadlineMs);
+    return this.#closing;
+  }
+
+  async #close(deadlineMs: number): Promise<void> {
+    for (const timer of this.#restartTimers) clearTimeout(timer);
+    this.#restartTimers.clear();
+    if (this.#inFlight() > 0 && deadlineMs > 0) {
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([
+        new Promise<void>((resolve) => (this.#drained = resolve)),
+        new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs))),
+      ]);
+      clearTimeout(timer);
+    }
+    for (const slot of this.#slots) {
+      if (slot.job) this.#fail(slot, new PoolClosedError('inference pool closed before this inference finished'));
+      this.#retire(slot);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    const exited = await Promise.race([
+      Promise.allSettled([...this.#terminating]).then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(EXIT_WAIT_MS, deadlineMs)))),
+    ]);
+    clearTimeout(timer);
+    if (!exited) {
+      // Still inside session.run: it cannot be interrupted safely. The thread stays referenced, so a
+      // natural exit of the process waits for it instead of aborting.
+      this.#log.error({ workers: this.#terminating.size, waitedMs: Math.max(EXIT_WAIT_MS, deadlineMs) }, 'inference worker still inside a native run after close');
+    }
+  }
+
+  #inFlight(): number {
+    return this.#slots.filter((s) => s.job).length;
+  }
+
+  #start(index: number): void {
+    const worker = spawn(this.#init);
+    const slot: Slot = { index, worker, state: 'starting', ready: awaitReady(worker, this.#opts.startTimeoutMs ?? 60_000), exited: exitOf(worker) };
+    this.#slots[index] = slot;
+    this.#watch(slot);
+    slot.ready.then(
+      () => {
+        if (slot.state !== 'starting') return;
+        slot.state = 'idle';
+        this.#restartFailures = 0;
+        if (slot.job) this.#dispatch(slot);
+      },
+      (error: unknown) => {
+        if (slot.state === 'dead') return;
+        this.#log.error({ err: error, worker: index }, 'inference worker failed to start');
+        if (slot.job) this.#fail(slot, new WorkerCrashedError(`inference worker failed to start: ${(error as Error).message}`));
+        this.#retire(slot);
+        this.#scheduleRestart(index);
+      },
+    );
+  }
+
+  #watch(slot: Slot): void {
+    slot.worker.on('message', (message: WorkerMessage) => this.#onMessage(slot, message));
+    slot.worker.on('error', (error) => this.#onDeath(slot, `uncaught error: ${error.message}`));
+    slot.worker.on('exit', (code) => this.#onDeath(slot, `exited with code ${code}`));
+  }
+
+  #dispatch(slot: Slot): void {
+    const job = slot.job!;
+    slot.state = 'busy';
+    job.started = performance.now();
+    job.timer = setTimeout(() => this.#onTimeout(slot, job), this.#opts.timeoutMs);
+    slot.worker.postMessage(job.request, job.transfer);
+  }
+
+  #onMessage(slot: Slot, message: WorkerMessage): void {
+    if (slot.state === 'dead') return;
+    if (message.type !== 'result' && message.type !== 'error') return;
+    const job = slot.job;
+    if (!job || job.id !== message.id) return;
+    clearTimeout(job.timer);
+    slot.job = undefined;
+    slot.state = 'idle';
+    if (message.type === 'result') {
+      this.#stats.completed++;
+      job.resolve({ detections: message.detections, timings: { ...message.timings, totalMs: performance.now() - job.started } });
+    } else {
+      this.#stats.failed++;
+      const error = message.name === 'FrameSizeError' ? new FrameSizeError(message.message) : new Error(message.message);
+      job.reject(error);
+    }
+    this.#checkDrained();
+  }
+
+  #onTimeout(slot: Slot, job: Job): void {
+    if (slot.job !== job || slot.state === 'dead') return;
+    this.#stats.timeouts++;
+    this.#log.warn({ worker: slot.index, timeoutMs: this.#opts.timeoutMs }, 'inference overran its deadline; replacing worker (the old one exits when its run returns)');
+    this.#fail(slot, new InferenceTimeoutError(this.#opts.timeoutMs));
+    this.#replace(slot);
+  }
+
+  #onDeath(slot: Slot, why: string): void {
+    if (slot.state === 'dead') return;
+    this.#log.error({ worker: slot.index, why }, 'inference worker died; replacing it');
+    if (slot.job) this.#fail(slot, new WorkerCrashedError(`inference worker ${why}`));
+    this.#replace(slot);
+  }
+
+  /** Rejects the slot's job, counting it failed. */
+  #fail(slot: Slot, error: Error): void {
+    const job = slot.job;
+    if (!job) return;
+    clearTimeout(job.timer);
+    slot.job = undefined;
+    this.#stats.failed++;
+    job.reject(error);
+    this.#checkDrained();
+  }
+
+  #replace(slot: Slot): void {
+    this.#retire(slot);
+    if (this.#closing) return;
+    this.#stats.workerRestarts++;
+    this.#start(slot.index);
+  }
+
+  /**
+   * Marks a slot dead and asks its worker to exit by itself (at once when idle, else when its native
+   * run returns; its late result is ignored). Tracked until the thread has exited, for close().
+   */
+  #retire(slot: Slot): void {
+    if (slot.state === 'dead') return;
+    slot.state = 'dead';
+    slot.worker.removeAllListeners('message');
+    // Keep an error listener: a late 'error' event from a dying worker must not crash the process.
+    slot.worker.removeAllListeners('error').on('error', () => {});
+    retireWorker(slot.worker);
+    const done = slot.exited.finally(() => this.#terminating.delete(done));
+    this.#terminating.add(done);
+  }
+
+  #scheduleRestart(index: number): void {
+    if (this.#closing) return;
+    const delay = RESTART_BACKOFF_MS[Math.min(this.#restartFailures, RESTART_BACKOFF_MS.length - 1)]!;
+    this.#restartFailures++;
+    const timer = setTimeout(() => {
+      this.#restartTimers.delete(timer);
+      if (this.#closing) return;
+      this.#stats.workerRestarts++;
+      this.#start(index);
+    }, delay);
+    this.#restartTimers.add(timer);
+  }
+
+  #checkDrained(): void {
+    if (this.#drained && this.#inFlight() === 0) this.#drained();
+  }
+}
+
+/** Settles when `worker` has exited; created at spawn so an early exit is not missed. */
+function exitOf(worker: Worker): Promise<void> {
+  return new Promise((resolve) => worker.once('exit', () => resolve()));
+}
+
+/** Posts the retire request (a no-op for a worker that has already exited). */
+function retireWorker(worker: Worker): void {
+  const request: WorkerRequest = { type: 'retire' };
+  worker.postMessage(request);
+}
+
+function classCount(dims: number[], layout: OutputLayout): number {
+  const a = dims[dims.length - 2] ?? 0;
+  const b = dims[dims.length - 1] ?? 0;
+  return layout === 'yolov8' ? a - 4 : layout === 'yolov5' ? b - 5 : 0;
+}
+
+function validate(opts: InferencePoolOptions): void {
+  const intAtLeast = (name: string, value: number, min: number): void => {
+    if (!Number.isInteger(value) || value < min) throw new RangeError(`InferencePool: ${name} must be an integer ≥ ${min}, got ${value}`);
+  };
+  intAtLeast('workers', opts.workers, 1);
+  intAtLeast('threads', opts.threads, 1);
+  if (!(opts.timeoutMs > 0)) throw new RangeError(`InferencePool: timeoutMs must be > 0, got ${opts.timeoutMs}`);
+  if (!opts.modelPath) throw new RangeError('InferencePool: modelPath is required');
+}

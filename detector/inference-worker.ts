@@ -1,0 +1,130 @@
+/**
+ * worker_threads entry of the InferencePool: owns one onnxruntime session, and does preprocess,
+ * session.run and postprocess for one frame at a time, so the main thread does no heavy work.
+ *
+ * It exits only on its own (on a `retire` request), never while onnxruntime-node's `session.run`
+ * is on its stack: that run is a synchronous native call (the binding only defers it with
+ * setImmediate), and a worker torn down during it (terminate(), or the process exiting) aborts
+ * the whole process with `terminate called after throwing an instance of 'Napi::Error'`.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import * as ort from 'onnxruntime-node';
+import { detectLayout } from './model/layout.ts';
+import { numberedLabels } from './model/labels.ts';
+import { postprocess } from './model/postprocess.ts';
+import { rgbToNchw } from './model/preprocess.ts';
+import { inputOf, openSession } from './model/session.ts';
+import type { OutputLayout } from './model/types.ts';
+import type { InferRequest, WorkerInit, WorkerMessage, WorkerRequest } from './model/worker-protocol.ts';
+
+interface Loaded {
+  session: ort.InferenceSession;
+  inputName: string;
+  outputName: string;
+  width: number;
+  height: number;
+  layout: OutputLayout;
+  labels: string[];
+  tensor: Float32Array;
+}
+
+const port = parentPort;
+if (!port) throw new Error('inference-worker.ts must run as a worker thread');
+const init = workerData as WorkerInit;
+const post = (message: WorkerMessage): void => port.postMessage(message);
+
+/** Inside a native onnxruntime call (session open or run): exiting now would abort the process. */
+let inNative = false;
+/** The pool asked this worker to go; it exits as soon as no native call is running. */
+let retiring = false;
+
+const loaded: Promise<Loaded | undefined> = load().catch((error: unknown) => {
+  post({ type: 'init-error', message: (error as Error).message });
+  return undefined;
+});
+
+port.on('message', (request: WorkerRequest) => {
+  if (request.type === 'retire') {
+    retiring = true;
+    if (!inNative) exitNow();
+    return;
+  }
+  void handle(request);
+});
+
+/** Runs one native onnxruntime call with the exit guard up; exits afterwards if retired meanwhile. */
+async function native<T>(call: () => Promise<T>): Promise<T> {
+  inNative = true;
+  try {
+    return await call();
+  } finally {
+    inNative = false;
+    if (retiring) exitNow();
+  }
+}
+
+function exitNow(): never {
+  // Only this thread ends; no native call is on its stack here, so the teardown is clean.
+  process.exit(0);
+}
+
+async function load(): Promise<Loaded> {
+  const opened = await native(() => openSession(init.modelPath, { threads: init.threads, providers: init.providers }));
+  const { session } = opened;
+  const input = inputOf(session);
+  const outputName = session.outputNames[0];
+  if (outputName === undefined) throw new Error('model has no outputs');
+  const tensor = new Float32Array(3 * input.width * input.height);
+  // Warm-up run: learns the real output dims (metadata may be symbolic) and pays first-run costs now.
+  const warm = await native(() => session.run({ [input.name]: new ort.Tensor('float32', tensor, [1, 3, input.height, input.width]) }));
+  const outputDims = [...(warm[outputName]?.dims ?? [])];
+  const shape = detectLayout(outputDims, input, init.labels?.length);
+  const layout = init.layout ?? shape.layout;
+  const labels = init.labels ?? numberedLabels(shape.classes);
+  post({
+    type: 'ready',
+    inputName: input.name,
+    inputWidth: input.width,
+    inputHeight: input.height,
+    outputDims,
+    layout,
+    labels,
+    providers: opened.providers,
+    ...(opened.fallbackReason === undefined ? {} : { fallbackReason: opened.fallbackReason }),
+  });
+  return { session, inputName: input.name, outputName, width: input.width, height: input.height, layout, labels, tensor };
+}
+
+async function handle(request: InferRequest): Promise<void> {
+  const model = await loaded;
+  if (!model || retiring) return;
+  try {
+    if (request.debug?.delayMs) await new Promise((resolve) => setTimeout(resolve, request.debug?.delayMs));
+    if (request.debug?.crash) {
+      setImmediate(() => {
+        throw new Error('inference worker crash requested (test)');
+      });
+      return;
+    }
+    const t0 = performance.now();
+    rgbToNchw(request.data, model.width, model.height, model.tensor);
+    const t1 = performance.now();
+    const input = new ort.Tensor('float32', model.tensor, [1, 3, model.height, model.width]);
+    const outputs = await native(() => model.session.run({ [model.inputName]: input }));
+    const t2 = performance.now();
+    const out = outputs[model.outputName];
+    if (!out) throw new Error(`model returned no ${model.outputName}`);
+    const detections = postprocess(
+      { data: out.data as Float32Array, dims: out.dims },
+      model.layout,
+      model.labels,
+      request.letterbox,
+      request.options,
+    );
+    const t3 = performance.now();
+    post({ type: 'result', id: request.id, detections, timings: { preprocessMs: t1 - t0, runMs: t2 - t1, postprocessMs: t3 - t2 } });
+  } catch (error) {
+    const e = error as Error;
+    post({ type: 'error', id: request.id, name: e.name, message: e.message });
+  }
+}

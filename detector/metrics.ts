@@ -1,0 +1,114 @@
+/**
+ * Prometheus metrics of the detector, on its own registry (the gateway has its own). Counters are
+ * incremented where the real thing happens (a frame left the decoder, an inference answered, a
+ * child restarted); the fps gauges are computed at scrape time from a sliding window.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+/** Counts events in the last `windowMs` to give a rate; memory bounded by `maxSamples`. */
+export class RateMeter {
+  readonly #times: number[] = [];
+
+  constructor(
+    readonly windowMs = 10_000,
+    readonly maxSamples = 2000,
+  ) {}
+
+  mark(now = Date.now()): void {
+    this.#times.push(now);
+    if (this.#times.length > this.maxSamples) this.#times.shift();
+  }
+
+  /** Events per second over the window. */
+  rate(now = Date.now()): number {
+    while (this.#times.length > 0 && (this.#times[0] ?? now) < now - this.windowMs) this.#times.shift();
+    return this.#times.length / (this.windowMs / 1000);
+  }
+}
+
+export class DetectorMetrics {
+  readonly registry = new Registry();
+  readonly decoded: Counter<'camera'>;
+  readonly inferred: Counter<'camera'>;
+  readonly skipped: Counter<'camera'>;
+  readonly failed: Counter<'camera'>;
+  readonly inferenceMs: Histogram<'camera'>;
+  readonly latencyMs: Histogram<'camera'>;
+  readonly decoderRestarts: Counter<'camera'>;
+  readonly hwaccelFallbacks: Counter<'camera'>;
+  readonly #decodedRate = new Map<string, RateMeter>();
+  readonly #inferredRate = new Map<string, RateMeter>();
+
+  constructor() {
+    const registers = [this.registry];
+    this.decoded = new Counter({ name: 'lookout_detector_frames_decoded_total', help: 'Frames delivered by the decoder', labelNames: ['camera'], registers });
+    this.inferred = new Counter({ name: 'lookout_detector_frames_inferred_total', help: 'Frames that went through inference', labelNames: ['camera'], registers });
+    this.skipped = new Counter({ name: 'lookout_detector_frames_skipped_total', help: 'Frames replaced in the latest-frame slot before inference', labelNames: ['camera'], registers });
+    this.failed = new Counter({ name: 'lookout_detector_frames_failed_total', help: 'Inferences that failed, timed out or hit a crashed worker', labelNames: ['camera'], registers });
+    this.inferenceMs = new Histogram({
+      name: 'lookout_detector_inference_ms',
+      help: 'Inference time per frame (submission to answer), ms',
+      labelNames: ['camera'],
+      buckets: [5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120],
+      registers,
+    });
+    this.latencyMs = new Histogram({
+      name: 'lookout_detector_latency_ms',
+      help: 'Frame out of the decoder to detections handed to the publisher, ms',
+      labelNames: ['camera'],
+      buckets: [5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120],
+      registers,
+    });
+    this.decoderRestarts = new Counter({ name: 'lookout_detector_decoder_restarts_total', help: 'Decoder child restarts after exit or stall', labelNames: ['camera'], registers });
+    this.hwaccelFallbacks = new Counter({ name: 'hwaccel_fallbacks_total', help: 'Hardware decoders that failed early and fell back to software', labelNames: ['camera'], registers });
+    const decodedRate = this.#decodedRate;
+    const inferredRate = this.#inferredRate;
+    new Gauge({
+      name: 'lookout_detector_decoded_fps',
+      help: 'Frames per second out of the decoder (10 s window)',
+      labelNames: ['camera'],
+      registers,
+      collect() {
+        for (const [camera, meter] of decodedRate) this.set({ camera }, meter.rate());
+      },
+    });
+    new Gauge({
+      name: 'lookout_detector_inference_fps',
+      help: 'Frames per second through inference (10 s window)',
+      labelNames: ['camera'],
+      registers,
+      collect() {
+        for (const [camera, meter] of inferredRate) this.set({ camera }, meter.rate());
+      },
+    });
+  }
+
+  frameDecoded(camera: string): void {
+    this.decoded.inc({ camera });
+    meter(this.#decodedRate, camera).mark();
+  }
+
+  frameInferred(camera: string, inferenceMs: number, latencyMs: number): void {
+    this.inferred.inc({ camera });
+    this.inferenceMs.observe({ camera }, inferenceMs);
+    this.latencyMs.observe({ camera }, latencyMs);
+    meter(this.#inferredRate, camera).mark();
+  }
+
+  decodedFps(camera: string): number {
+    return this.#decodedRate.get(camera)?.rate() ?? 0;
+  }
+
+  inferenceFps(camera: string): number {
+    return this.#inferredRate.get(camera)?.rate() ?? 0;
+  }
+}
+
+function meter(map: Map<string, RateMeter>, camera: string): RateMeter {
+  let found = map.get(camera);
+  if (!found) {
+    found = new RateMeter();
+    map.set(camera, found);
+  }
+  return found;
+}

@@ -1,0 +1,264 @@
+/**
+ * The detector service: config → inference pool → one CameraDetector per detection-enabled camera →
+ * HTTP API, metrics and a heartbeat log line. Exposes pause/resume per camera for the control plane.
+ * Shutdown is two-phase under one hard deadline: stop intake (decoders stopped, nothing new
+ * dispatched), let in-flight inferences finish and reach the sink, then close the pool.
+ */
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import type { LookoutConfig } from '../common/config/schema.ts';
+import type { CameraConfig } from '../common/config/schema-gateway.ts';
+import type { Logger } from '../common/log.ts';
+import { secrets } from '../common/redact.ts';
+import { CameraDetector, type CameraStatus, type TrackerLike } from './camera-detector.ts';
+import { chooseStrategy, decoderInputFrom, type DecoderInput } from './decoder-args.ts';
+import { startDetectorApi, UnknownCameraError } from './http-api.ts';
+import { chooseHwaccel, HwaccelFallback, probeHwaccelEnvironment, type HwaccelEnvironment } from './hwaccel.ts';
+import { DetectorMetrics } from './metrics.ts';
+import type { DetectionSink } from './publisher.ts';
+import { Scheduler, type InferenceRunner } from './scheduler.ts';
+import { probeKeyframeInterval } from './stream-probe.ts';
+
+/** The bundled test model (detector-model's fixture), used when `detector.model` is not set. */
+export const DEFAULT_MODEL_PATH = fileURLToPath(new URL('../test/fixtures/models/boxes-yolov8.onnx', import.meta.url));
+
+/** What the service needs from the pool (InferencePool satisfies it; tests may pass a named fake). */
+export interface PoolLike extends InferenceRunner {
+  readonly info: { inputWidth: number; inputHeight: number; labels: string[] };
+  close(deadlineMs?: number): Promise<void>;
+}
+
+export interface PoolFactoryOptions {
+  modelPath: string;
+  labelsFile?: string;
+  threads: number;
+  workers: number;
+  timeoutMs: number;
+  providers: Array<'cpu' | 'cuda'>;
+  logger: Logger;
+}
+
+export interface DetectorServiceOptions {
+  config: LookoutConfig;
+  logger: Logger;
+  sink: DetectionSink;
+  createPool: (options: PoolFactoryOptions) => Promise<PoolLike>;
+  createTracker: () => TrackerLike;
+  /** Start the HTTP API (default true). */
+  http?: boolean;
+  /** Overrides the probed hardware environment (tests). */
+  hwaccelEnvironment?: HwaccelEnvironment;
+  heartbeatMs?: number;
+  /** Extra HTTP routes served by the detector's API (control plane commands and events). */
+  routes?: Array<(app: FastifyInstance) => Promise<void>>;
+}
+
+/** The mediamtx read URL with the detector's credential (the password is registered as a secret). */
+export function mediamtxReadUrl(config: LookoutConfig, cameraId: string): string {
+  const { read_user: user, read_password: password } = config.detector;
+  const host = config.mediamtx.host === '0.0.0.0' ? '127.0.0.1' : config.mediamtx.host;
+  const auth = password ? `${encodeURIComponent(user)}:${encodeURIComponent(password)}@` : '';
+  return `rtsp://${auth}${host}:${config.mediamtx.rtsp_port}/${cameraId}`;
+}
+
+/** Where one camera's decoder reads from, per `detect.read_from`. */
+export function cameraDecoderInput(config: LookoutConfig, camera: CameraConfig): DecoderInput {
+  if (camera.detect?.read_from === 'source') {
+    return decoderInputFrom(camera.source, { transport: camera.rtsp_transport, loop: true, realtime: true });
+  }
+  return decoderInputFrom(mediamtxReadUrl(config, camera.id), { transport: 'tcp' });
+}
+
+export class DetectorService {
+  readonly metrics = new DetectorMetrics();
+  readonly #cameras = new Map<string, CameraDetector>();
+  #scheduler: Scheduler | undefined;
+  #pool: PoolLike | undefined;
+  #app: FastifyInstance | undefined;
+  #httpPort: number | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #ready = false;
+  #stopping: Promise<{ drained: boolean }> | undefined;
+
+  private constructor(readonly options: DetectorServiceOptions) {}
+
+  /** Builds and starts everything; on failure, whatever was started is stopped again. */
+  static async start(options: DetectorServiceOptions): Promise<DetectorService> {
+    const service = new DetectorService(options);
+    try {
+      await service.#start();
+    } catch (error) {
+      await service.stop();
+      throw error;
+    }
+    return service;
+  }
+
+  get httpPort(): number | undefined {
+    return this.#httpPort;
+  }
+
+  ready(): boolean {
+    return this.#ready;
+  }
+
+  async #start(): Promise<void> {
+    const { config, logger } = this.options;
+    const detector = config.detector;
+    secrets.add(detector.read_password);
+    const pool = await this.options.createPool({
+      modelPath: detector.model ?? DEFAULT_MODEL_PATH,
+      ...(detector.labels_file ? { labelsFile: detector.labels_file } : {}),
+      threads: detector.threads,
+      workers: detector.workers,
+      timeoutMs: detector.inference_timeout,
+      providers: detector.execution_providers,
+      logger,
+    });
+    this.#pool = pool;
+    const scheduler = new Scheduler({ runner: pool, capacity: detector.workers, deadlineMs: detector.inference_timeout + 2000 });
+    this.#scheduler = scheduler;
+    const env = this.options.hwaccelEnvironment ?? (await probeHwaccelEnvironment(config.ffmpeg.path ?? 'ffmpeg'));
+    const tracker = this.options.createTracker();
+    const enabled = config.cameras.filter((camera) => camera.enabled && camera.detect?.enabled);
+    const cameras = await Promise.all(enabled.map((camera) => this.#buildCamera(camera, pool, scheduler, tracker, env)));
+    for (const camera of cameras) {
+      this.#cameras.set(camera.id, camera);
+      scheduler.add(camera);
+    }
+    await Promise.all(cameras.map((camera) => camera.resume()));
+    if (this.options.http !== false) {
+      const api = await startDetectorApi(this, { host: detector.http.host, port: detector.http.port, ...(this.options.routes ? { routes: this.options.routes } : {}) });
+      this.#app = api.app;
+      this.#httpPort = api.port;
+    }
+    this.#heartbeat = setInterval(() => this.#beat(), this.options.heartbeatMs ?? config.detector.heartbeat_interval);
+    this.#heartbeat.unref();
+    this.#ready = true;
+    logger.info({ cameras: cameras.map((camera) => camera.id), model: detector.model ?? DEFAULT_MODEL_PATH, workers: detector.workers, http: this.#httpPort }, 'detector started');
+  }
+
+  async #buildCamera(camera: CameraConfig, pool: PoolLike, scheduler: Scheduler, tracker: TrackerLike, env: HwaccelEnvironment): Promise<CameraDetector> {
+    const { config, logger } = this.options;
+    const detect = camera.detect ?? { fps: 5, decode: 'auto' as const, read_from: 'mediamtx' as const };
+    const input = cameraDecoderInput(config, camera);
+    const keyframeInterval =
+      detect.decode === 'auto' ? await probeKeyframeInterval(input, { ffprobePath: config.ffmpeg.ffprobe_path ?? 'ffprobe', timeoutMs: 8000 }) : undefined;
+    const strategy = chooseStrategy(detect.decode, detect.fps, keyframeInterval);
+    const hwChoice = chooseHwaccel(camera.detect?.hwaccel ?? config.detector.hwaccel, env, config.detector.hwaccel_device);
+    logger.info({ camera: camera.id, strategy, keyframeInterval, hwaccel: hwChoice.mode, why: hwChoice.reason, fps: detect.fps }, 'camera decoder plan');
+    const minScore = camera.detect?.min_score ?? config.detector.min_score;
+    return new CameraDetector({
+      id: camera.id,
+      decoder: {
+        ...(config.ffmpeg.path ? { ffmpegPath: config.ffmpeg.path } : {}),
+        input,
+        strategy,
+        fps: detect.fps,
+        width: pool.info.inputWidth,
+        height: pool.info.inputHeight,
+        restart: true,
+        stallMs: camera.timeouts.stall,
+        startMs: camera.timeouts.start,
+        ioTimeoutMs: camera.timeouts.io,
+        stopGraceMs: config.pipelines.stop_grace,
+        hwEarlyFrames: config.detector.hwaccel_min_frames,
+        hwEarlyMs: config.detector.hwaccel_early_exit,
+        backoff: { initialMs: config.pipelines.backoff_initial, maxMs: config.pipelines.backoff_max, resetAfterMs: config.pipelines.backoff_reset_after },
+      },
+      hwaccel: new HwaccelFallback(hwChoice, config.detector.hwaccel_retry_after),
+      postprocess: {
+        minScore,
+        iouThreshold: config.detector.iou_threshold,
+        ...(camera.detect?.label_scores ? { labelScores: camera.detect.label_scores } : {}),
+        ...(camera.detect?.min_area !== undefined ? { minArea: camera.detect.min_area } : {}),
+        ...(camera.detect?.labels ? { labels: camera.detect.labels } : {}),
+      },
+      scheduler,
+      tracker,
+      sink: this.options.sink,
+      metrics: this.metrics,
+      logger: logger.child({ component: 'detector', camera: camera.id }),
+    });
+  }
+
+  #camera(id: string): CameraDetector {
+    const camera = this.#cameras.get(id);
+    if (!camera) throw new UnknownCameraError(`unknown camera "${id.slice(0, 64)}" (not configured or detection not enabled)`);
+    return camera;
+  }
+
+  /** Stops the camera's decoder child (awaiting its exit). Idempotent. */
+  async pauseCamera(id: string): Promise<CameraStatus> {
+    const camera = this.#camera(id);
+    await camera.pause();
+    return camera.status();
+  }
+
+  /** Starts the camera's decoder again. Idempotent; refused once shutdown began. */
+  async resumeCamera(id: string): Promise<CameraStatus> {
+    const camera = this.#camera(id);
+    if (!this.#stopping) await camera.resume();
+    return camera.status();
+  }
+
+  /** Control-plane form: detection ON/OFF for a camera. */
+  setDetect(id: string, on: boolean): Promise<CameraStatus> {
+    return on ? this.resumeCamera(id) : this.pauseCamera(id);
+  }
+
+  /** Service status; with `id`, only that camera (empty list if unknown). */
+  status(id?: string): { ready: boolean; inFlight: number; cameras: CameraStatus[] } {
+    const cameras = [...this.#cameras.values()].filter((camera) => id === undefined || camera.id === id);
+    return {
+      ready: this.#ready,
+      inFlight: this.#scheduler?.inFlight ?? 0,
+      cameras: cameras.map((camera) => camera.status()),
+    };
+  }
+
+  async metricsText(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.metrics.registry.contentType, body: await this.metrics.registry.metrics() };
+  }
+
+  #beat(): void {
+    const cameras = [...this.#cameras.values()].map((camera) => {
+      const status = camera.status();
+      return {
+        id: camera.id,
+        state: status.state,
+        decodedFps: Number(this.metrics.decodedFps(camera.id).toFixed(2)),
+        inferenceFps: Number(this.metrics.inferenceFps(camera.id).toFixed(2)),
+        skipped: status.skipped,
+        failed: status.failed,
+        hwaccel: status.hwaccel,
+      };
+    });
+    this.options.logger.info({ inFlight: this.#scheduler?.inFlight ?? 0, cameras }, 'detector heartbeat');
+  }
+
+  /**
+   * Two-phase shutdown bounded by `shutdown_timeout`: (1) stop intake and every decoder child,
+   * (2) wait for in-flight inferences to deliver their results, (3) close the pool and the API.
+   * Idempotent; `drained` says whether phase 2 finished before the deadline.
+   */
+  stop(): Promise<{ drained: boolean }> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<{ drained: boolean }> {
+    const deadline = Date.now() + this.options.config.shutdown_timeout;
+    const remaining = () => Math.max(0, deadline - Date.now());
+    this.#ready = false;
+    clearInterval(this.#heartbeat);
+    this.#scheduler?.stopIntake();
+    await Promise.all([...this.#cameras.values()].map((camera) => camera.stop()));
+    const drained = this.#scheduler ? await this.#scheduler.drain(remaining()) : true;
+    if (!drained) this.options.logger.warn({ inFlight: this.#scheduler?.inFlight }, 'shutdown deadline reached with inferences in flight');
+    await this.#pool?.close(remaining());
+    await this.#app?.close();
+    this.options.logger.info({ drained }, 'detector stopped');
+    return { drained };
+  }
+}

@@ -1,0 +1,48 @@
+/**
+ * Measures a source's keyframe interval with ffprobe (bounded by a deadline), so `decode: auto` can
+ * pick keyframes-only decoding when keyframes come often enough for the asked fps.
+ */
+import { execa } from 'execa';
+import { PROTOCOL_WHITELIST, type DecoderInput } from './decoder-args.ts';
+
+/** Median seconds between keyframes in the first packets of `input`, or undefined if unknown. */
+export async function probeKeyframeInterval(
+  input: DecoderInput,
+  options: { ffprobePath?: string; timeoutMs?: number; windowSec?: number } = {},
+): Promise<number | undefined> {
+  const windowSec = options.windowSec ?? 6;
+  const whitelist = PROTOCOL_WHITELIST[input.kind];
+  const source =
+    input.kind === 'file' ? `file:${input.path}` : input.kind === 'v4l2' ? undefined : input.url;
+  if (source === undefined) return undefined;
+  const args = [
+    '-v', 'error',
+    ...(whitelist ? ['-protocol_whitelist', whitelist] : []),
+    ...(input.kind === 'rtsp' ? ['-rtsp_transport', input.transport] : []),
+    '-select_streams', 'v:0',
+    '-read_intervals', `%+${windowSec}`,
+    '-show_entries', 'packet=pts_time,flags',
+    '-of', 'csv=p=0',
+    source,
+  ];
+  let stdout: string;
+  try {
+    ({ stdout } = await execa(options.ffprobePath ?? 'ffprobe', args, { timeout: options.timeoutMs ?? 8000, stdin: 'ignore' }));
+  } catch {
+    return undefined;
+  }
+  return keyframeIntervalFromPackets(stdout);
+}
+
+/** Parses `pts_time,flags` CSV lines; pure for tests. */
+export function keyframeIntervalFromPackets(csv: string): number | undefined {
+  const keyTimes = csv
+    .split(/\r?\n/)
+    .map((line) => line.split(','))
+    .filter(([time, flags]) => flags?.includes('K') && time !== undefined && Number.isFinite(Number(time)))
+    .map(([time]) => Number(time))
+    .sort((a, b) => a - b);
+  if (keyTimes.length < 2) return undefined;
+  const gaps = keyTimes.slice(1).map((time, index) => time - (keyTimes[index] ?? time)).sort((a, b) => a - b);
+  return gaps[Math.floor(gaps.length / 2)];
+}

@@ -1,0 +1,242 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Writable } from 'node:stream';
+import { after, before, test } from 'node:test';
+import { pino } from 'pino';
+import {
+  FrameSizeError,
+  InferencePool,
+  InferenceTimeoutError,
+  PoolBusyError,
+  PoolClosedError,
+  WorkerCrashedError,
+} from '../inference-pool.ts';
+import { iou } from '../model/postprocess.ts';
+import type { Letterbox } from '../model/types.ts';
+
+const MODELS = new URL('../../test/fixtures/models/', import.meta.url);
+const model = (name: string): string => new URL(name, MODELS).pathname;
+const SIZE = 160;
+const LB: Letterbox = { srcWidth: SIZE, srcHeight: SIZE, scale: 1, padX: 0, padY: 0 };
+const OPTS = { minScore: 0.5, iouThreshold: 0.45 };
+
+/** A 160x160 RGB24 frame: dark background, filled rectangles (x1, y1, x2, y2, rgb). */
+function frame(rects: Array<[number, number, number, number, [number, number, number]]>): Uint8Array {
+  const data = new Uint8Array(SIZE * SIZE * 3).fill(24);
+  for (const [x1, y1, x2, y2, rgb] of rects) {
+    for (let y = y1; y < y2; y++) for (let x = x1; x < x2; x++) data.set(rgb, (y * SIZE + x) * 3);
+  }
+  return data;
+}
+const RED: [number, number, number] = [230, 20, 20];
+const GREEN: [number, number, number] = [20, 220, 30];
+const scene = (): Uint8Array => frame([[20, 30, 70, 90, RED], [100, 100, 150, 130, GREEN]]);
+const WANT = { person: [20, 30, 70, 90], car: [100, 100, 150, 130] } as const;
+
+function assertScene(dets: Array<{ label: string; box: number[] }>): void {
+  for (const [label, want] of Object.entries(WANT)) {
+    const best = Math.max(0, ...dets.filter((d) => d.label === label).map((d) => boxIou(d.box, want)));
+    assert.ok(best >= 0.5, `${label}: best IoU ${best.toFixed(2)} in ${JSON.stringify(dets)}`);
+  }
+}
+const boxIou = (a: readonly number[], b: readonly number[]): number =>
+  iou({ x1: a[0]!, y1: a[1]!, x2: a[2]!, y2: a[3]! }, { x1: b[0]!, y1: b[1]!, x2: b[2]!, y2: b[3]! });
+
+let pool: InferencePool;
+before(async () => {
+  pool = await InferencePool.create({ modelPath: model('boxes-yolov8.onnx'), threads: 1, workers: 1, timeoutMs: 5000 });
+});
+after(async () => {
+  await pool.close();
+});
+
+void test('yolov8 test model: info from the model, detections land on the drawn boxes', async () => {
+  assert.equal(pool.info.layout, 'yolov8');
+  assert.deepEqual(pool.info.labels, ['person', 'car']);
+  assert.equal(pool.info.inputName, 'images');
+  assert.equal(pool.info.inputWidth, SIZE);
+  assert.deepEqual(pool.info.providers, ['cpu']);
+  const result = await pool.inferWithTimings({ data: scene(), letterbox: LB }, OPTS);
+  assertScene(result.detections);
+  assert.ok(result.timings.runMs > 0 && result.timings.totalMs >= result.timings.runMs);
+  assert.deepEqual(await pool.infer({ data: frame([]), letterbox: LB }, OPTS), []);
+});
+
+void test('owned frame buffers are transferred (detached), views into larger buffers are copied', async () => {
+  const owned = scene();
+  await pool.infer({ data: owned, letterbox: LB }, OPTS);
+  assert.equal(owned.byteLength, 0, 'transferred to the worker');
+  const big = new Uint8Array(SIZE * SIZE * 3 + 16);
+  const view = big.subarray(16);
+  view.set(scene());
+  assertScene(await pool.infer({ data: view, letterbox: LB }, OPTS));
+  assert.equal(big.byteLength, SIZE * SIZE * 3 + 16, 'not detached');
+});
+
+void test('more frames than workers at once is refused (bounded, no queue); wrong size is refused', async () => {
+  const first = pool.infer({ data: scene(), letterbox: LB }, OPTS);
+  await assert.rejects(pool.infer({ data: scene(), letterbox: LB }, OPTS), PoolBusyError);
+  await first;
+  await assert.rejects(pool.infer({ data: new Uint8Array(10), letterbox: LB }, OPTS), FrameSizeError);
+  assert.equal(pool.stats().inFlight, 0);
+});
+
+void test('an overrunning inference times out, its worker is replaced, the next one succeeds', async () => {
+  const timed = await InferencePool.create({ modelPath: model('boxes-yolov8.onnx'), threads: 1, workers: 1, timeoutMs: 400 });
+  try {
+    const started = Date.now();
+    await assert.rejects(timed.infer({ data: scene(), letterbox: LB }, OPTS, { delayMs: 60_000 }), InferenceTimeoutError);
+    assert.ok(Date.now() - started < 5000, 'rejected at the deadline, not after the slow work');
+    assert.deepEqual(timed.stats(), { inFlight: 0, completed: 0, failed: 1, timeouts: 1, workerRestarts: 1 });
+    assertScene(await timed.infer({ data: scene(), letterbox: LB }, OPTS));
+    assert.deepEqual(timed.stats(), { inFlight: 0, completed: 1, failed: 1, timeouts: 1, workerRestarts: 1 });
+  } finally {
+    await timed.close();
+  }
+});
+
+void test('a crashed worker fails its frame and is replaced', async () => {
+  const before = pool.stats();
+  await assert.rejects(pool.infer({ data: scene(), letterbox: LB }, OPTS, { crash: true }), WorkerCrashedError);
+  assertScene(await pool.infer({ data: scene(), letterbox: LB }, OPTS));
+  const now = pool.stats();
+  assert.equal(now.workerRestarts, before.workerRestarts + 1);
+  assert.equal(now.failed, before.failed + 1);
+  assert.equal(now.completed, before.completed + 1);
+});
+
+void test('close() lets in-flight inferences finish, then refuses new ones', async () => {
+  const closing = await InferencePool.create({ modelPath: model('boxes-yolov8.onnx'), threads: 1, workers: 2, timeoutMs: 5000 });
+  const a = closing.infer({ data: scene(), letterbox: LB }, OPTS, { delayMs: 300 });
+  const b = closing.infer({ data: scene(), letterbox: LB }, OPTS, { delayMs: 100 });
+  assert.equal(closing.stats().inFlight, 2);
+  const closed = closing.close(5000);
+  await assert.rejects(closing.infer({ data: scene(), letterbox: LB }, OPTS), PoolClosedError);
+  assertScene(await a);
+  assertScene(await b);
+  await closed;
+  assert.deepEqual(closing.stats(), { inFlight: 0, completed: 2, failed: 0, timeouts: 0, workerRestarts: 0 });
+});
+
+void test('close() past its deadline rejects what is still running', async () => {
+  const closing = await InferencePool.create({ modelPath: model('boxes-yolov8.onnx'), threads: 1, workers: 1, timeoutMs: 30_000 });
+  const slow = closing.infer({ data: scene(), letterbox: LB }, OPTS, { delayMs: 20_000 });
+  const rejected = assert.rejects(slow, PoolClosedError);
+  const started = Date.now();
+  await closing.close(200);
+  await rejected;
+  assert.ok(Date.now() - started < 5000);
+  assert.equal(closing.stats().failed, 1);
+});
+
+void test('yolov5 and end2end graphs: layout detected, labels from metadata, same detections', async () => {
+  for (const [file, layout] of [['boxes-yolov5.onnx', 'yolov5'], ['boxes-end2end.onnx', 'end2end']] as const) {
+    const other = await InferencePool.create({ modelPath: model(file), threads: 1, workers: 1, timeoutMs: 5000 });
+    try {
+      assert.equal(other.info.layout, layout);
+      assert.deepEqual(other.info.labels, ['person', 'car']);
+      const dets = await other.infer({ data: scene(), letterbox: LB }, OPTS);
+      assertScene(dets);
+      assert.equal(dets.length, 2, `${file}: ${JSON.stringify(dets)}`);
+    } finally {
+      await other.close();
+    }
+  }
+});
+
+void test('labels from a file when the model has no names metadata; numbered otherwise', async () => {
+  const withFile = await InferencePool.create({
+    modelPath: model('boxes-yolov8-nonames.onnx'),
+    labelsFile: model('boxes.labels.txt'),
+    threads: 1,
+    workers: 1,
+    timeoutMs: 5000,
+  });
+  await withFile.close();
+  assert.deepEqual(withFile.info.labels, ['person', 'car']);
+  const bare = await InferencePool.create({ modelPath: model('boxes-yolov8-nonames.onnx'), threads: 1, workers: 1, timeoutMs: 5000 });
+  await bare.close();
+  assert.deepEqual(bare.info.labels, ['class0', 'class1']);
+});
+
+void test('CUDA asked for but unavailable: falls back to CPU and says so once', async () => {
+  const lines: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      done();
+    },
+  });
+  const cuda = await InferencePool.create({
+    modelPath: model('boxes-yolov8.onnx'),
+    threads: 1,
+    workers: 2,
+    timeoutMs: 5000,
+    providers: ['cuda', 'cpu'],
+    logger: pino({ level: 'info' }, sink),
+  });
+  await cuda.close();
+  assert.deepEqual(cuda.info.providers, ['cpu']);
+  const fallbacks = lines.filter((l) => l.includes('fallback'));
+  assert.equal(fallbacks.length, 1, lines.join('\n'));
+  assert.match(fallbacks[0]!, /cuda unavailable/);
+});
+
+void test('a model that cannot be opened is refused with its path and leaves no worker', async () => {
+  await assert.rejects(
+    InferencePool.create({ modelPath: model('boxes.labels.txt'), threads: 1, workers: 1, timeoutMs: 5000 }),
+    /boxes\.labels\.txt/,
+  );
+  await assert.rejects(InferencePool.create({ modelPath: model('boxes-yolov8.onnx'), threads: 1, workers: 0, timeoutMs: 5000 }), /workers/);
+});
+
+/** The random-weight YOLOv8n (not committed, 12 MB; `scripts/make-test-models.py --yolov8n-640 PATH` builds one). */
+const SPEED_MODEL = process.env.LOOKOUT_SPEED_MODEL ?? '/work/shared/models/yolov8n-arch-640.onnx';
+
+void test('a deadline shorter than a real session.run (640 model): rejected on time, worker replaced, close() completes', {
+  skip: existsSync(SPEED_MODEL) ? false : `no ${SPEED_MODEL}`,
+}, async () => {
+  const big = await InferencePool.create({ modelPath: SPEED_MODEL, threads: 1, workers: 1, timeoutMs: 5 });
+  try {
+    const lb: Letterbox = { srcWidth: 640, srcHeight: 640, scale: 1, padX: 0, padY: 0 };
+    const started = performance.now();
+    await assert.rejects(big.infer({ data: new Uint8Array(640 * 640 * 3).fill(114), letterbox: lb }, OPTS), InferenceTimeoutError);
+    assert.ok(performance.now() - started < 2000, 'the caller is not held by the native run');
+    const stats = big.stats();
+    assert.equal(stats.timeouts, 1);
+    assert.equal(stats.workerRestarts, 1);
+  } finally {
+    const closing = performance.now();
+    await big.close(1000);
+    assert.ok(performance.now() - closing < 5000);
+  }
+});
+
+void test('timeout then close (640 model) does not abort the process: the worker leaves after its native run', {
+  skip: existsSync(SPEED_MODEL) ? false : `no ${SPEED_MODEL}`,
+}, () => {
+  // In a child process: the failure this guards against is an abort of the whole process
+  // ("terminate called after throwing an instance of 'Napi::Error'", exit 134).
+  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('timeout-close-child.ts', import.meta.url)), SPEED_MODEL], {
+    cwd: fileURLToPath(new URL('../../', import.meta.url)),
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
+  const output = `stdout: ${child.stdout}\nstderr: ${child.stderr}`;
+  assert.equal(child.signal, null, output);
+  assert.equal(child.status, 0, output);
+  const seen = JSON.parse(child.stdout.trim().split('\n').at(-1) ?? '{}') as Record<string, unknown>;
+  assert.equal(seen.timedOut, 'InferenceTimeoutError', output);
+  assert.equal(seen.running, 'PoolClosedError', output);
+  assert.deepEqual(seen.first, { inFlight: 0, completed: 0, failed: 1, timeouts: 1, workerRestarts: 1 });
+});
+
+void test('measureOrtFps: bare session.run speed of a model', async () => {
+  const { measureOrtFps } = await import('../model/measure-ort.ts');
+  const speed = await measureOrtFps(model('boxes-yolov8.onnx'), 1, 0.2);
+  assert.equal(speed.input, '160x160');
+  assert.equal(speed.threads, 1);
+  assert.ok(speed.runs >= 3 && speed.fps > 0 && speed.msP50 > 0 && speed.msP95 >= speed.msP50, JSON.stringify(speed));
+});

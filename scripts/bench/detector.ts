@@ -1,0 +1,296 @@
+/**
+ * Detector benchmark: `npm run bench:detector -- --model PATH [--threads N] [--seconds S]` prints ONE
+ * JSON object:
+ *  - ort_fps: bare session.run on one prepared tensor (detector-model's measureOrtFps), same threads;
+ *  - (ORT and pipeline are measured in alternating windows, `--rounds`, to share the machine's load)
+ *  - pipeline_fps: frames fully processed end to end (ffmpeg decoder → latest-frame slot →
+ *    scheduler → worker pool → tracker → sink) from a local looping file source that offers more
+ *    frames than inference can take (inference-bound), and ratio = pipeline_fps / ort_fps;
+ *  - latency_ms_p50/p95: frame out of the decoder → detections handed to the sink;
+ *  - decode_core_per_camera: CPU seconds per wall second of the ffmpeg child decoding a 1080p25
+ *    H.264 input at 5 fps, per strategy (utime+stime from /proc/<pid>/stat);
+ *  - rss_mb: resident memory of this process (workers are threads, so included) after the run.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { execa } from 'execa';
+import { silentLogger } from '../../common/log.ts';
+import { CameraDetector } from '../../detector/camera-detector.ts';
+import { Decoder } from '../../detector/decoder.ts';
+import { decoderInputFrom, type DecodeStrategy } from '../../detector/decoder-args.ts';
+import { HwaccelFallback } from '../../detector/hwaccel.ts';
+import { InferencePool } from '../../detector/inference-pool.ts';
+import { DetectorMetrics } from '../../detector/metrics.ts';
+import { measureOrtFps } from '../../detector/model/measure-ort.ts';
+import type { FrameResult } from '../../detector/publisher.ts';
+import { Scheduler } from '../../detector/scheduler.ts';
+import { DEFAULT_MODEL_PATH } from '../../detector/service.ts';
+import { IouTracker } from '../../detector/tracker.ts';
+
+const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
+
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+}
+
+async function render(path: string, width: number, height: number, fps: number, seconds: number, gop: number): Promise<void> {
+  const graph = `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds},format=yuv420p`;
+  await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', graph, '-c:v', 'libx264', '-preset', 'veryfast', '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', path], { timeout: 300_000 });
+}
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? 0;
+}
+
+const round = (value: number, digits = 2) => Math.round(value * 10 ** digits) / 10 ** digits;
+
+/**
+ * Alternates bare-ORT windows and pipeline windows (`rounds` of each) so both see the same machine
+ * load (the bench machine is shared); the camera is paused (decoder stopped) during ORT windows.
+ */
+async function compare(modelPath: string, threads: number, dir: string, seconds: number, rounds: number) {
+  const probe = await measureOrtFps(modelPath, threads, 2);
+  // Offer ~1.5x what inference can take, and at least 50 fps so the newest frame is at most 20 ms
+  // old when a worker frees up (latest-wins latency = inference + age of the frame).
+  const sourceFps = Math.max(50, Math.min(600, Math.ceil(probe.fps * 1.5)));
+  const pool = await InferencePool.create({ modelPath, threads, workers: 1, timeoutMs: 30_000 });
+  const big = pool.info.inputWidth >= 480;
+  const source = join(dir, `pipeline-${sourceFps}.mp4`);
+  await render(source, big ? 640 : 320, big ? 480 : 240, sourceFps, 10, sourceFps);
+  const scheduler = new Scheduler({ runner: pool, capacity: 1, deadlineMs: 32_000 });
+  const results: FrameResult[] = [];
+  let measuring = false;
+  const camera = new CameraDetector({
+    id: 'bench',
+    decoder: {
+      input: decoderInputFrom(source, { loop: true, realtime: true }),
+      strategy: 'all',
+      width: pool.info.inputWidth,
+      height: pool.info.inputHeight,
+      restart: true,
+      stallMs: 30_000,
+      startMs: 30_000,
+      backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 },
+    },
+    hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
+    postprocess: { minScore: 0.5, iouThreshold: 0.45 },
+    scheduler,
+    tracker: new IouTracker(),
+    sink: { frame: (result) => measuring && results.push(result), event: () => undefined, counts: () => undefined },
+    metrics: new DetectorMetrics(),
+    logger: silentLogger(),
+  });
+  scheduler.add(camera);
+  const window = seconds / rounds;
+  let ortRuns = 0;
+  let ortSeconds = 0;
+  const ortMs: number[] = [];
+  let pipelineSeconds = 0;
+  let decoderCpu = 0;
+  let rss = 0;
+  for (let round = 0; round < rounds; round++) {
+    const ort = await measureOrtFps(modelPath, threads, window);
+    ortRuns += ort.runs;
+    ortSeconds += ort.runs / ort.fps;
+    ortMs.push(ort.msP50);
+    await camera.resume();
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const pid = camera.status().pid;
+    const cpu0 = pid !== undefined ? cpuSeconds(pid) : 0;
+    measuring = true;
+    const started = performance.now();
+    await new Promise((resolve) => setTimeout(resolve, window * 1000));
+    measuring = false;
+    pipelineSeconds += (performance.now() - started) / 1000;
+    if (pid !== undefined && camera.status().pid === pid) decoderCpu += cpuSeconds(pid) - cpu0;
+    rss = Math.max(rss, process.memoryUsage().rss);
+    await camera.pause();
+    await scheduler.drain(35_000);
+  }
+  const skipped = camera.status().skipped;
+  scheduler.stopIntake();
+  await camera.stop();
+  await pool.close(5000);
+  const latencies = results.map((result) => result.latencyMs).sort((a, b) => a - b);
+  const inference = results.map((result) => result.inferenceMs).sort((a, b) => a - b);
+  const waits = results.map((result) => result.latencyMs - result.inferenceMs).sort((a, b) => a - b);
+  return {
+    waitP50: percentile(waits, 0.5),
+    waitP95: percentile(waits, 0.95),
+    inferenceP95: percentile(inference, 0.95),
+    input: `${pool.info.inputWidth}x${pool.info.inputHeight}`,
+    sourceFps,
+    ortFps: ortRuns / ortSeconds,
+    ortMsP50: ortMs.sort((a, b) => a - b)[Math.floor(ortMs.length / 2)] ?? 0,
+    fps: results.length / pipelineSeconds,
+    decoderCore: decoderCpu / pipelineSeconds,
+    latencyP50: percentile(latencies, 0.5),
+    latencyP95: percentile(latencies, 0.95),
+    inferenceP50: percentile(inference, 0.5),
+    frames: results.length,
+    skipped,
+    rssMb: rss / 1024 / 1024,
+  };
+}
+
+/** Live (non-zombie) children of this process other than tsx's esbuild service. */
+function liveChildCount(): number {
+  let count = 0;
+  for (const pid of readdirSync('/proc')) {
+    if (!/^\d+$/.test(pid)) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === process.pid && fields[0] !== 'Z' && !stat.includes('(esbuild)')) count++;
+    } catch {
+      // gone
+    }
+  }
+  return count;
+}
+
+/** `--pause-cycles N`: N pause/resume cycles of a real camera; what is left afterwards. */
+async function pauseCycles(modelPath: string, dir: string, cycles: number) {
+  const source = join(dir, 'cycles.mp4');
+  await render(source, 320, 240, 10, 5, 10);
+  const pool = await InferencePool.create({ modelPath, threads: 1, workers: 1, timeoutMs: 30_000 });
+  const scheduler = new Scheduler({ runner: pool, capacity: 1, deadlineMs: 32_000 });
+  let frames = 0;
+  const camera = new CameraDetector({
+    id: 'cycles',
+    decoder: {
+      input: decoderInputFrom(source, { loop: true, realtime: true }),
+      strategy: 'all',
+      fps: 10,
+      width: pool.info.inputWidth,
+      height: pool.info.inputHeight,
+      restart: true,
+      stallMs: 30_000,
+      startMs: 30_000,
+      backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 },
+    },
+    hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
+    postprocess: { minScore: 0.5, iouThreshold: 0.45 },
+    scheduler,
+    tracker: new IouTracker(),
+    sink: { frame: () => frames++, event: () => undefined, counts: () => undefined },
+    metrics: new DetectorMetrics(),
+    logger: silentLogger(),
+  });
+  scheduler.add(camera);
+  const fds = () => readdirSync('/proc/self/fd').length;
+  const handles = () => process.getActiveResourcesInfo().length;
+  // Warm-up cycle so lazily created things (esbuild service, pipes) are counted in the baseline.
+  await camera.resume();
+  await camera.pause();
+  const before = { fds: fds(), handles: handles(), rss: process.memoryUsage().rss };
+  const started = performance.now();
+  for (let cycle = 0; cycle < cycles; cycle++) {
+    await camera.resume();
+    // Each cycle runs until the decoder delivered a frame (a real start), then pauses.
+    const target = camera.status().framesDecoded + 1;
+    const deadline = Date.now() + 10_000;
+    while (camera.status().framesDecoded < target && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 5));
+    await camera.pause();
+  }
+  const ms = performance.now() - started;
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  global.gc?.();
+  const after = { fds: fds(), handles: handles(), rss: process.memoryUsage().rss };
+  await camera.stop();
+  await pool.close(5000);
+  return { cycles, ms_per_cycle: round(ms / cycles), frames_decoded: camera.status().framesDecoded, frames_inferred: frames, children_left: liveChildCount(), fd_delta: after.fds - before.fds, handle_delta: after.handles - before.handles, rss_delta_mb: round((after.rss - before.rss) / 1024 / 1024, 1) };
+}
+
+async function decodeCost(path: string, strategy: DecodeStrategy, width: number, height: number, seconds: number): Promise<{ core: number; fps: number }> {
+  let frames = 0;
+  const decoder = new Decoder({
+    name: `bench-${strategy}`,
+    input: decoderInputFrom(path, { loop: true, realtime: true }),
+    strategy,
+    fps: 5,
+    width,
+    height,
+    hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
+    restart: true,
+    stallMs: 30_000,
+    startMs: 30_000,
+    backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 },
+    logger: silentLogger(),
+    onFrame: () => frames++,
+  });
+  decoder.start();
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const pid = decoder.pid;
+  if (pid === undefined) throw new Error(`decoder (${strategy}) is not running`);
+  const cpu0 = cpuSeconds(pid);
+  const frames0 = frames;
+  const t0 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  const cpu1 = cpuSeconds(pid);
+  const wall = (performance.now() - t0) / 1000;
+  const delivered = frames - frames0;
+  await decoder.stop();
+  return { core: round((cpu1 - cpu0) / wall, 3), fps: round(delivered / wall, 2) };
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    args: process.argv.slice(2).filter((arg) => arg !== '--'),
+    options: { model: { type: 'string' }, threads: { type: 'string', default: '2' }, seconds: { type: 'string', default: '10' }, 'decode-seconds': { type: 'string', default: '8' }, rounds: { type: 'string', default: '3' }, 'pause-cycles': { type: 'string', default: '0' } },
+  });
+  const modelPath = values.model ?? DEFAULT_MODEL_PATH;
+  const threads = Number(values.threads);
+  const seconds = Number(values.seconds);
+  const dir = mkdtempSync(join(tmpdir(), 'lookout-bench-detector-'));
+  try {
+    const run = await compare(modelPath, threads, dir, seconds, Number(values.rounds));
+    const hd = join(dir, '1080p25.mp4');
+    // GOP of 5 frames (0.2 s) so keyframes alone serve 5 fps, as `decode: auto` requires.
+    await render(hd, 1920, 1080, 25, 10, 5);
+    const [w, h] = run.input.split('x').map(Number) as [number, number];
+    const all = await decodeCost(hd, 'all', w, h, Number(values['decode-seconds']));
+    const keyframes = await decodeCost(hd, 'keyframes', w, h, Number(values['decode-seconds']));
+    const result = {
+      model: modelPath,
+      input: run.input,
+      threads,
+      ort_fps: round(run.ortFps),
+      ort_ms_p50: round(run.ortMsP50),
+      pipeline_fps: round(run.fps),
+      ratio: round(run.fps / run.ortFps, 3),
+      latency_ms_p50: round(run.latencyP50),
+      latency_ms_p95: round(run.latencyP95),
+      latency_target_ms: round(run.inferenceP50 + 20),
+      pipeline_inference_ms_p50: round(run.inferenceP50),
+      pipeline_inference_ms_p95: round(run.inferenceP95),
+      slot_wait_ms_p50: round(run.waitP50),
+      slot_wait_ms_p95: round(run.waitP95),
+      pipeline_frames: run.frames,
+      pipeline_source_fps: run.sourceFps,
+      pipeline_decoder_core: round(run.decoderCore, 3),
+      pipeline_skipped: run.skipped,
+      decode_core_per_camera: {
+        input: '1920x1080 25 fps H.264, GOP 5, detect fps 5',
+        all: all.core,
+        keyframes: keyframes.core,
+        all_fps: all.fps,
+        keyframes_fps: keyframes.fps,
+      },
+      rss_mb: round(run.rssMb, 1),
+      cpus: (await import('node:os')).cpus().length,
+      loadavg_1m: round((await import('node:os')).loadavg()[0] ?? 0),
+    };
+    const cycles = Number(values['pause-cycles']);
+    const output = cycles > 0 ? { ...result, pause_resume: await pauseCycles(modelPath, dir, cycles) } : result;
+    process.stdout.write(`${JSON.stringify(output)}\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+await main();
