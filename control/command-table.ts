@@ -9,7 +9,7 @@
 import { z } from 'zod';
 import type { DetectControl, StreamControl } from './controls.ts';
 import { CommandError, errorReply, isCommandError, okReply, requestIdOf, type ErrorCode, type ReplyEnvelope } from './envelope.ts';
-import { KeyedSerializer } from './keyed-serializer.ts';
+import { KeyedSerializer } from '../common/keyed-serializer.ts';
 
 /** Every command name; `stream.*` need a StreamControl, `detect.*` a DetectControl. */
 export const COMMANDS = [

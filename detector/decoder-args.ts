@@ -4,6 +4,7 @@
  * chain that samples, reports each frame (showinfo: pts and source size on stderr), letterboxes to
  * the model input inside ffmpeg and writes raw RGB24 on stdout. Pure: tested without spawning.
  */
+import { parseCameraSource, type CameraSource } from '../gateway/camera-source.ts';
 import { hwaccelArgs, type ConcreteHwaccel } from './hwaccel.ts';
 
 /** Where a decoder reads from. */
@@ -114,31 +115,31 @@ export class DecoderInputError extends Error {
   override readonly name = 'DecoderInputError';
 }
 
-/** Classifies a URL, file:// URL, device or plain path into a decoder input. */
+/** Classifies a URL, file:// URL, device or plain path into a decoder input (schemes as the gateway reads them). */
 export function decoderInputFrom(
   source: string,
   options: { transport?: 'tcp' | 'udp'; loop?: boolean; realtime?: boolean } = {},
 ): DecoderInput {
-  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(source)?.[1]?.toLowerCase();
-  switch (scheme) {
+  const file = (path: string): DecoderInput => ({ kind: 'file', path, loop: options.loop ?? false, realtime: options.realtime ?? false });
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(source) && !/^\/dev\/video\d+$/.test(source)) return file(source);
+  let parsed: CameraSource;
+  try {
+    parsed = parseCameraSource(source);
+  } catch (error) {
+    throw new DecoderInputError(`the detector cannot read this source: ${(error as Error).message} (use rtsp, http, rtmp, file or a /dev/video device)`);
+  }
+  switch (parsed.kind) {
     case 'rtsp':
-    case 'rtsps':
-      return { kind: 'rtsp', url: source, transport: options.transport ?? 'tcp' };
+      return { kind: 'rtsp', url: parsed.url, transport: options.transport ?? 'tcp' };
     case 'http':
-    case 'https':
-      return { kind: 'http', url: source };
     case 'rtmp':
-    case 'rtmps':
-      return { kind: 'rtmp', url: source };
+      return { kind: parsed.kind, url: parsed.url };
     case 'v4l2':
-      return { kind: 'v4l2', device: source.slice('v4l2://'.length) };
+      return { kind: 'v4l2', device: parsed.device };
     case 'file':
-      return { kind: 'file', path: decodeURIComponent(source.slice('file://'.length)), loop: options.loop ?? false, realtime: options.realtime ?? false };
-    case undefined:
-      if (/^\/dev\/video\d+$/.test(source)) return { kind: 'v4l2', device: source };
-      return { kind: 'file', path: source, loop: options.loop ?? false, realtime: options.realtime ?? false };
-    default:
-      throw new DecoderInputError(`the detector cannot read "${scheme}://" sources (use rtsp, http, rtmp, file or a /dev/video device)`);
+      return file(parsed.path);
+    case 'testsrc':
+      throw new DecoderInputError('the detector cannot read a testsrc:// pattern directly: read it from mediamtx (read_from: mediamtx)');
   }
 }
 

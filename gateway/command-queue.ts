@@ -1,3 +1,5 @@
+import { KeyedSerializer } from '../common/keyed-serializer.ts';
+
 /**
  * Per-camera command serialization: one promise chain per camera, so pause/resume/restart/demand
  * for the same camera never interleave, and the final state is the last command's. A new command
@@ -5,12 +7,12 @@
  * behind a slow resume does not wait out the start timeout; state changes are never interrupted.
  */
 export class CommandQueue {
-  readonly #tails = new Map<string, Promise<unknown>>();
+  readonly #chains = new KeyedSerializer();
   readonly #running = new Map<string, { name: string; controller: AbortController }>();
 
   /** Cameras with queued or running commands (for leak checks). */
   get activeKeys(): number {
-    return this.#tails.size;
+    return this.#chains.activeKeys;
   }
 
   /**
@@ -37,17 +39,7 @@ export class CommandQueue {
         if (this.#running.get(key) === entry) this.#running.delete(key);
       }
     };
-    const previous = this.#tails.get(key) ?? Promise.resolve();
-    const result = previous.then(start, start);
-    const tail = result.then(
-      () => undefined,
-      () => undefined,
-    );
-    this.#tails.set(key, tail);
-    void tail.then(() => {
-      if (this.#tails.get(key) === tail) this.#tails.delete(key);
-    });
-    return result;
+    return this.#chains.run(key, start);
   }
 
   /** Aborts the waits of every running command (shutdown). */
