@@ -2,7 +2,7 @@
  * `lookout <command> [options]`: each command lives in cli/commands/<name>.ts and exports
  * `run(argv: string[]): Promise<number>` (the exit code) and a one-line `summary`.
  */
-const COMMANDS = ['up', 'gateway', 'detector', 'detect', 'demand', 'doctor', 'hash-password', 'check-config'] as const;
+const COMMANDS = ['up', 'gateway', 'detector', 'detect', 'demand', 'doctor', 'hash-password', 'check-config', 'render-mediamtx'] as const;
 type CommandName = (typeof COMMANDS)[number];
 
 interface CommandModule {

@@ -91,7 +91,8 @@ void test('mediamtx.service: no sd_notify in mediamtx, so Type=exec with a bound
   assert.ok(seconds(service('TimeoutStopSec')) > (parseDurationMs('5s') ?? 0) / 1000, 'above mediamtx stop_grace');
   assert.equal(service('ProtectSystem'), 'strict');
   assert.equal(service('PrivateDevices'), undefined);
-  assert.match(service('ExecStart') ?? '', /^\/opt\/lookout\/bin\/mediamtx \/etc\/lookout\/mediamtx\.yml$/);
+  assert.match(service('ExecStart') ?? '', /^\/opt\/lookout\/bin\/mediamtx \/var\/lib\/lookout\/mediamtx\.effective\.yml$/);
+  assert.match(service('ExecStartPre') ?? '', /lookout\.js render-mediamtx --config \/etc\/lookout\/lookout\.yml$/);
 });
 
 void test('mediamtx.service readiness probe: succeeds once the port listens, fails after its deadline otherwise', async () => {

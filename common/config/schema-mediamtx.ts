@@ -12,6 +12,12 @@ export const viewerSchema = z.strictObject({
 
 export const mediamtxSchema = z.strictObject({
   enabled: z.boolean().default(true),
+  /**
+   * sidecar: the gateway runs mediamtx as a supervised child. external: mediamtx runs under its own
+   * service (systemd/mediamtx.service) on the config file the gateway renders; the gateway still
+   * answers its auth and on-demand hooks and gives each pipeline its publish credential.
+   */
+  run: z.enum(['sidecar', 'external']).default('sidecar'),
   /** Path of the mediamtx binary; else MEDIAMTX_BIN, ./bin/mediamtx, PATH. */
   bin: z.string().min(1).optional(),
   /** Base config users may edit; the effective file is rendered from it. */

@@ -53,6 +53,26 @@ export function localGatewayUrl(http: LookoutConfig['http']): string {
   return `http://${host.includes(':') ? `[${host}]` : host}:${http.port}`;
 }
 
+/**
+ * Renders the effective mediamtx config (base file + lookout.yml) atomically to `rendered_config`
+ * and returns its path. Used by the sidecar start and by `lookout render-mediamtx` (systemd's
+ * mediamtx.service renders before it starts mediamtx on the same file).
+ */
+export async function renderEffectiveMediamtxConfig(config: LookoutConfig, options: { cwd?: string; logger: Logger }): Promise<string> {
+  const cwd = options.cwd ?? process.cwd();
+  const m = config.mediamtx;
+  const stateDir = resolve(cwd, config.state_dir);
+  const baseFile = resolve(cwd, m.base_config);
+  const outFile = isAbsolute(m.rendered_config) ? m.rendered_config : resolve(stateDir, m.rendered_config);
+  await mkdir(dirname(outFile), { recursive: true });
+  const baseText = await readFile(baseFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    throw new MediamtxConfigError(`mediamtx.base_config: cannot read ${baseFile} (${error.code ?? error.message}); it ships at the top of the repository`);
+  });
+  const rendered = await renderMediamtxConfig(baseText, config, { outFile, gatewayUrl: localGatewayUrl(config.http), lookoutBin: LOOKOUT_BIN });
+  for (const warning of rendered.warnings) options.logger.warn({ file: baseFile }, `mediamtx config: ${warning}`);
+  return outFile;
+}
+
 export function createMediamtxIntegration(config: LookoutConfig, options: IntegrationOptions): MediamtxParts {
   const cwd = options.cwd ?? process.cwd();
   const m = config.mediamtx;
@@ -90,15 +110,13 @@ export function createMediamtxIntegration(config: LookoutConfig, options: Integr
       },
     ],
     async start() {
+      const outFile = await renderEffectiveMediamtxConfig(config, { cwd, logger });
+      if (m.run === 'external') {
+        // mediamtx runs under its own service and watches this file (atomic writes reload it).
+        logger.info({ file: outFile }, 'mediamtx runs externally (mediamtx.run: external): config rendered, not spawned');
+        return;
+      }
       const bin = locateMediamtx({ configured: m.bin, env: options.env ?? process.env, cwd });
-      const baseFile = resolve(cwd, m.base_config);
-      const outFile = isAbsolute(m.rendered_config) ? m.rendered_config : resolve(stateDir, m.rendered_config);
-      await mkdir(dirname(outFile), { recursive: true });
-      const baseText = await readFile(baseFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
-        throw new MediamtxConfigError(`mediamtx.base_config: cannot read ${baseFile} (${error.code ?? error.message}); it ships at the top of the repository`);
-      });
-      const rendered = await renderMediamtxConfig(baseText, config, { outFile, gatewayUrl: localGatewayUrl(config.http), lookoutBin: LOOKOUT_BIN });
-      for (const warning of rendered.warnings) logger.warn({ file: baseFile }, `mediamtx config: ${warning}`);
       sidecar = new MediamtxSidecar({
         bin,
         configFile: outFile,
