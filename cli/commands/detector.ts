@@ -2,9 +2,7 @@
  * `lookout detector --config lookout.yml`: runs the detector service until SIGTERM/SIGINT (a second
  * signal exits at once). Results go to the control plane's outputs (MQTT, NATS, or the JSONL default).
  */
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfigFile } from '../../common/config/load.ts';
-import type { LookoutConfig } from '../../common/config/schema.ts';
+import { loadCommandConfig } from '../config-command.ts';
 import { createLogger } from '../../common/log.ts';
 import { SdNotify } from '../../common/sd-notify.ts';
 import { createDetectorOutputs } from '../../control/detector-outputs.ts';
@@ -20,27 +18,8 @@ Runs the detector service until SIGTERM/SIGINT (two-phase stop bounded by shutdo
 `;
 
 export async function run(argv: string[]): Promise<number> {
-  let values: { config: string; help?: boolean | undefined };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c', default: 'lookout.yml' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (error) {
-    process.stderr.write(`lookout detector: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  let config: LookoutConfig;
-  try {
-    config = loadConfigFile(values.config);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
+  const config = loadCommandConfig('detector', argv, USAGE);
+  if (typeof config === 'number') return config;
   const logger = createLogger({ level: config.log_level, name: 'detector' });
   const outputs = await createDetectorOutputs(config, logger);
   let service: DetectorService;

@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { ConfigError, loadConfigFile } from '../../common/config/load.ts';
+import { loadCommandConfig } from '../config-command.ts';
 import { createLogger } from '../../common/log.ts';
 import { createGatewayService } from '../../gateway/create-service.ts';
 import { handleShutdownSignals } from '../../gateway/shutdown-signals.ts';
@@ -15,27 +14,8 @@ Runs the gateway service until SIGTERM/SIGINT. A second signal kills every pipel
 
 /** `lookout gateway --config lookout.yml`: exit 0 after a clean stop, 1 on config or start errors. */
 export async function run(argv: string[]): Promise<number> {
-  let values: { config: string; help?: boolean | undefined };
-  try {
-    ({ values } = parseArgs({ args: argv, options: { config: { type: 'string', short: 'c', default: 'lookout.yml' }, help: { type: 'boolean', short: 'h' } } }));
-  } catch (error) {
-    process.stderr.write(`lookout gateway: ${(error as Error).message}\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    process.stdout.write(USAGE);
-    return 0;
-  }
-  let config;
-  try {
-    config = loadConfigFile(values.config);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${error.message}\n`);
-      return 1;
-    }
-    throw error;
-  }
+  const config = loadCommandConfig('gateway', argv, USAGE);
+  if (typeof config === 'number') return config;
   const logger = createLogger({ level: config.log_level, name: 'gateway' });
   // MQTT/NATS/HTTP commands and stream states (or the JSONL default when no broker is configured).
   const outputs = await createGatewayOutputs(config, logger);
