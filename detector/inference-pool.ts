@@ -132,7 +132,10 @@ export class InferencePool {
     } catch (error) {
       first.on('error', () => {});
       retireWorker(first);
-      await firstExited;
+      // It leaves at once, or when a native call (a slow model open) returns; bounded all the same.
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([firstExited, new Promise((resolve) => (timer = setTimeout(resolve, EXIT_WAIT_MS)))]);
+      clearTimeout(timer);
       throw error;
     }
     if (ready.fallbackReason) log.warn({ model: opts.modelPath, reason: ready.fallbackReason }, 'execution provider fallback to cpu');
