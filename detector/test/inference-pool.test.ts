@@ -193,7 +193,7 @@ void test('a model that cannot be opened is refused with its path and leaves no 
 });
 
 /** The random-weight YOLOv8n (not committed, 12 MB; `scripts/make-test-models.py --yolov8n-640 PATH` builds one). */
-const SPEED_MODEL = process.env.LOOKOUT_SPEED_MODEL ?? '/work/shared/models/yolov8n-arch-640.onnx';
+const SPEED_MODEL = process.env.LOOKOUT_SPEED_MODEL ?? fileURLToPath(new URL('../../../shared/models/yolov8n-arch-640.onnx', import.meta.url));
 
 void test('a deadline shorter than a real session.run (640 model): rejected on time, worker replaced, close() completes', {
   skip: existsSync(SPEED_MODEL) ? false : `no ${SPEED_MODEL}`,

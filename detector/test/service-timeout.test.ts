@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
@@ -21,7 +22,8 @@ const clip = join(dir.path, 'clip.mp4');
 before(() => renderClip(clip, { width: 320, height: 240, fps: 10, seconds: 2, gop: 10 }));
 after(() => dir.dispose());
 
-const BIG_MODEL = '/work/shared/models/yolov8n-arch-640.onnx';
+// The shared speed fixture sits beside the checkout (../shared/models), as on CI.
+const BIG_MODEL = fileURLToPath(new URL('../../../shared/models/yolov8n-arch-640.onnx', import.meta.url));
 
 void test('an overrunning inference (real pool, 50 ms deadline, 640 model) is counted failed; the service keeps going and stops cleanly', { skip: !existsSync(BIG_MODEL) && `no ${BIG_MODEL} here` }, async () => {
   const config = parseConfig({
