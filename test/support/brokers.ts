@@ -3,9 +3,10 @@
  * free loopback ports. Each broker can be stopped and started again on the same port (outage tests),
  * and `dispose()` stops it, awaits the exit and removes its temp dir, so nothing is left running.
  */
+import { freePort } from './free-port.ts';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createConnection, createServer } from 'node:net';
+import { createConnection } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,18 +16,6 @@ export class BrokerStartError extends Error {
   override readonly name = 'BrokerStartError';
 }
 
-/** Asks the OS for a free loopback port (bind port 0, read it back, close). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 async function canConnect(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -244,3 +233,5 @@ export async function waitFor(check: () => boolean | Promise<boolean>, deadlineM
   }
   throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
 }
+
+export { freePort };

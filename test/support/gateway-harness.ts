@@ -3,8 +3,8 @@
  * into the RTSP stand-in, a temp state dir, an HTTP client for the API, a frame reader (real
  * ffmpeg), and polling with a deadline. Everything here cleans up after itself.
  */
+import { freePort } from './free-port.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -22,18 +22,6 @@ export async function waitUntil(check: () => boolean | Promise<boolean>, deadlin
   throw new Error(`timed out after ${deadlineMs} ms waiting for ${what}`);
 }
 
-/** A free loopback TCP port (bind 0, read, close). */
-export async function freeTcpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export interface TempDir {
   path: string;
@@ -115,3 +103,6 @@ export async function readFrames(url: string, frames = 3, timeoutMs = 20_000): P
   const counts = [...result.stdout.matchAll(/^frame=(\d+)$/gm)].map((match) => Number(match[1]));
   return counts.length > 0 ? Math.max(...counts) : 0;
 }
+
+/** A free loopback TCP port. */
+export const freeTcpPort = freePort;

@@ -2,11 +2,11 @@
 // cannot be installed on the machines this project is built on, so this has never run there).
 // Gateway HTTP (auth + demand routes) + real PipelineManager publishing a testsrc with ffmpeg →
 // mediamtx; read back with ffprobe as a viewer; auth denial; on-demand start/stop.
+import { freePort } from '../../../test/support/free-port.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,13 +18,6 @@ import { hashPassword } from '../../../common/password.ts';
 const run = promisify(execFile);
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function probe(url: string): Promise<{ ok: boolean; out: string }> {
   try {

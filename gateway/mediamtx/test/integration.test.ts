@@ -1,9 +1,9 @@
 // The integration object the gateway service uses, with the FAKE mediamtx fixture as the binary:
 // render into state_dir, spawn, ready, routes registered on one fastify server, stop.
+import { freePort } from '../../../test/support/free-port.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,13 +17,6 @@ import { MediamtxNotFoundError } from '../errors.ts';
 const FAKE = fileURLToPath(new URL('../../../test/fixtures/fake-mediamtx/fake-mediamtx.mjs', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 void test('start renders into state_dir and waits for readiness; routes answer; stop ends the sidecar', async () => {
   const stateDir = await mkdtemp(join(tmpdir(), 'lookout-integration-'));

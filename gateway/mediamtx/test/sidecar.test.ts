@@ -1,9 +1,9 @@
 // MediamtxSidecar with the FAKE mediamtx fixture (test/fixtures/fake-mediamtx/fake-mediamtx.mjs), which
 // imitates mediamtx's process behaviour from the shared facts: ready delay, `ERR:` + exit 1 on unknown
 // keys, exit 0 on a failed hot reload, crash, graceful SIGINT. The real binary is not used here.
+import { freePort } from '../../../test/support/free-port.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,13 +18,6 @@ import { MediamtxNotFoundError } from '../errors.ts';
 const FAKE = fileURLToPath(new URL('../../../test/fixtures/fake-mediamtx/fake-mediamtx.mjs', import.meta.url));
 const BASE = fileURLToPath(new URL('../../../mediamtx.yml', import.meta.url));
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
 
 async function fixture(fakeEnv: Record<string, string>, overrides: { readyTimeoutMs?: number; stopGraceMs?: number; extraBase?: Record<string, unknown> } = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'lookout-sidecar-'));
