@@ -25,16 +25,8 @@ export interface IouTrackerOptions {
   maxAgeMs?: number;
 }
 
-interface Track {
-  id: string;
-  label: string;
-  score: number;
-  box: [number, number, number, number];
-  boxNorm: [number, number, number, number];
-  firstSeen: number;
-  lastSeen: number;
-  missed: number;
-}
+/** A live track: the event fields it reports, plus how many frames in a row it was not matched. */
+type Track = Omit<TrackEvent, 'type' | 'camera'> & { missed: number };
 
 /**
  * Greedy IoU tracker: each frame's detections continue the best-overlapping live track of the same

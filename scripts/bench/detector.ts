@@ -37,6 +37,31 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
+/** One looping file camera on the real decoder → slot → scheduler → pool path. */
+function benchCamera(id: string, source: string, pool: InferencePool, scheduler: Scheduler, onFrame: (result: FrameResult) => unknown, fps?: number): CameraDetector {
+  return new CameraDetector({
+    id,
+    decoder: {
+      input: decoderInputFrom(source, { loop: true, realtime: true }),
+      strategy: 'all',
+      ...(fps !== undefined ? { fps } : {}),
+      width: pool.info.inputWidth,
+      height: pool.info.inputHeight,
+      restart: true,
+      stallMs: 30_000,
+      startMs: 30_000,
+      backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 },
+    },
+    hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
+    postprocess: { minScore: 0.5, iouThreshold: 0.45 },
+    scheduler,
+    tracker: new IouTracker(),
+    sink: { frame: (result) => void onFrame(result), event: () => undefined, counts: () => undefined },
+    metrics: new DetectorMetrics(),
+    logger: silentLogger(),
+  });
+}
+
 async function render(path: string, width: number, height: number, fps: number, seconds: number, gop: number): Promise<void> {
   const graph = `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds},format=yuv420p`;
   await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', graph, '-c:v', 'libx264', '-preset', 'veryfast', '-g', String(gop), '-keyint_min', String(gop), '-sc_threshold', '0', path], { timeout: 300_000 });
@@ -64,26 +89,7 @@ async function compare(modelPath: string, threads: number, dir: string, seconds:
   const scheduler = new Scheduler({ runner: pool, capacity: 1, deadlineMs: 32_000 });
   const results: FrameResult[] = [];
   let measuring = false;
-  const camera = new CameraDetector({
-    id: 'bench',
-    decoder: {
-      input: decoderInputFrom(source, { loop: true, realtime: true }),
-      strategy: 'all',
-      width: pool.info.inputWidth,
-      height: pool.info.inputHeight,
-      restart: true,
-      stallMs: 30_000,
-      startMs: 30_000,
-      backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 },
-    },
-    hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
-    postprocess: { minScore: 0.5, iouThreshold: 0.45 },
-    scheduler,
-    tracker: new IouTracker(),
-    sink: { frame: (result) => measuring && results.push(result), event: () => undefined, counts: () => undefined },
-    metrics: new DetectorMetrics(),
-    logger: silentLogger(),
-  });
+  const camera = benchCamera('bench', source, pool, scheduler, (result) => measuring && results.push(result));
   scheduler.add(camera);
   const window = seconds / rounds;
   let ortRuns = 0;
@@ -160,27 +166,7 @@ async function pauseCycles(modelPath: string, dir: string, cycles: number) {
   const pool = await InferencePool.create({ modelPath, threads: 1, workers: 1, timeoutMs: 30_000 });
   const scheduler = new Scheduler({ runner: pool, capacity: 1, deadlineMs: 32_000 });
   let frames = 0;
-  const camera = new CameraDetector({
-    id: 'cycles',
-    decoder: {
-      input: decoderInputFrom(source, { loop: true, realtime: true }),
-      strategy: 'all',
-      fps: 10,
-      width: pool.info.inputWidth,
-      height: pool.info.inputHeight,
-      restart: true,
-      stallMs: 30_000,
-      startMs: 30_000,
-      backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 },
-    },
-    hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
-    postprocess: { minScore: 0.5, iouThreshold: 0.45 },
-    scheduler,
-    tracker: new IouTracker(),
-    sink: { frame: () => frames++, event: () => undefined, counts: () => undefined },
-    metrics: new DetectorMetrics(),
-    logger: silentLogger(),
-  });
+  const camera = benchCamera('cycles', source, pool, scheduler, () => frames++, 10);
   scheduler.add(camera);
   const fds = () => readdirSync('/proc/self/fd').length;
   const handles = () => process.getActiveResourcesInfo().length;
