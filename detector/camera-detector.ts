@@ -142,6 +142,10 @@ export class CameraDetector implements ScheduledCamera {
     }
   }
 
+  recycle(frame: DecodedFrame): void {
+    this.#decoder?.recycle(frame.data);
+  }
+
   onFailure(frame: DecodedFrame, error: unknown): void {
     this.#failed++;
     this.options.metrics.failed.inc({ camera: this.id });
@@ -152,7 +156,11 @@ export class CameraDetector implements ScheduledCamera {
     if (this.#state !== 'running') return;
     this.#decoded++;
     this.options.metrics.frameDecoded(this.id);
-    if (this.slot.offer(frame)) this.options.metrics.skipped.inc({ camera: this.id });
+    const dropped = this.slot.offer(frame);
+    if (dropped) {
+      this.options.metrics.skipped.inc({ camera: this.id });
+      this.recycle(dropped);
+    }
     this.options.scheduler.notify();
   }
 

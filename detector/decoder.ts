@@ -104,6 +104,11 @@ export class Decoder {
     return this.#currentMode;
   }
 
+  /** Hands a delivered frame's buffer back for reuse (see FrameAssembler.recycle). */
+  recycle(data: Uint8Array): void {
+    this.#assembler?.recycle(data);
+  }
+
   /** Pauses the child (SIGSTOP to its group) so its pipe fills and ffmpeg blocks: no frame is lost. */
   holdOutput(): void {
     if (this.#outputHeld || !this.#child) return;

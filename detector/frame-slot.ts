@@ -8,11 +8,11 @@ export class FrameSlot<T> {
   #skipped = 0;
   #offered = 0;
 
-  /** Puts a frame in the slot; returns true if it replaced (dropped) an unprocessed one. */
-  offer(frame: T): boolean {
+  /** Puts a frame in the slot; returns the unprocessed frame it replaced (dropped), if any. */
+  offer(frame: T): T | undefined {
     this.#offered++;
-    const dropped = this.#frame !== undefined;
-    if (dropped) this.#skipped++;
+    const dropped = this.#frame;
+    if (dropped !== undefined) this.#skipped++;
     this.#frame = frame;
     return dropped;
   }

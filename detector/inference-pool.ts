@@ -8,7 +8,10 @@ import {
   PoolClosedError,
   WorkerCrashedError,
 } from './model/errors.ts';
+import { prefetchHelps } from './model/cpu-budget.ts';
 import { modelLabels } from './model/labels.ts';
+import { postprocess } from './model/postprocess.ts';
+import { rgbToNchw } from './model/preprocess.ts';
 import { awaitReady, spawnInferenceWorker as spawn, type ReadyMessage } from './model/worker-spawn.ts';
 import type { ProviderName } from './model/session.ts';
 import type { Detection, Letterbox, ModelInfo, OutputLayout, PostprocessOptions } from './model/types.ts';
@@ -23,7 +26,7 @@ export interface InferencePoolOptions {
   labelsFile?: string;
   /** onnxruntime intra-op threads per worker. */
   threads: number;
-  /** Worker threads, each with its own session; also the most frames in flight at once. */
+  /** Worker threads, each with its own session. Frames in flight: one running and one prepared per worker. */
   workers: number;
   /**
    * Deadline of one inference: on overrun the caller gets InferenceTimeoutError at once and a new
@@ -36,14 +39,18 @@ export interface InferencePoolOptions {
   layout?: OutputLayout;
   /** Deadline for a worker to open its session (default 60 s). */
   startTimeoutMs?: number;
+  /**
+   * Prepare each worker's next frame while it runs (see the class comment). Default: only when
+   * workers × threads leave a core free; when onnxruntime already keeps every core busy, the main
+   * thread's pre/postprocessing would only slow the run down, so frames go one at a time.
+   */
+  prefetch?: boolean;
 }
+
 
 /** A frame ready for the model: RGB24 HWC, exactly inputWidth×inputHeight, letterboxed (pad 114). */
 export interface InferenceFrame {
-  /**
-   * Transferred to the worker, not copied, when it owns its whole ArrayBuffer: the caller must not
-   * touch it after `infer()` (it becomes detached). Views into a larger buffer are copied.
-   */
+  /** Converted to the input tensor before `infer()` returns: the caller may reuse it at once. */
   data: Uint8Array;
   letterbox: Letterbox;
 }
@@ -55,8 +62,15 @@ export interface InferenceResult {
 
 interface Job {
   id: number;
-  request: InferRequest;
-  transfer: ArrayBuffer[];
+  /** float32 NCHW, prepared on the main thread; detached while the worker holds it. */
+  tensor: Float32Array;
+  letterbox: Letterbox;
+  options: PostprocessOptions;
+  debug?: InferenceDebug;
+  preprocessMs: number;
+  /** When it was prepared (performance.now()). */
+  prepared: number;
+  /** When it was posted to its worker; 0 while held as a slot's `next`. */
   started: number;
   timer?: NodeJS.Timeout;
   resolve: (result: InferenceResult) => void;
@@ -67,7 +81,10 @@ interface Slot {
   index: number;
   worker: Worker;
   state: 'starting' | 'idle' | 'busy' | 'dead';
+  /** The frame the worker runs (or will run as soon as it is ready). */
   job?: Job;
+  /** The frame prepared for right after `job`, held on the main thread (its tensor is intact). */
+  next?: Job;
   ready: Promise<ReadyMessage>;
   /** Settles when the worker thread has exited (whatever the cause). */
   exited: Promise<void>;
@@ -81,11 +98,24 @@ const EXIT_WAIT_MS = 30_000;
 
 const RESTART_BACKOFF_MS = [250, 1000, 5000, 30_000];
 
+/** How much earlier than a run's expected end a prepared frame is wanted (timer jitter, message hop), beyond preprocessing itself. */
+const PREFETCH_MARGIN_MS = 2;
+/** Weight of the newest sample in the running estimates of run and preprocess time. */
+const EWMA_WEIGHT = 0.2;
+
 /**
  * Runs YOLO inference in worker threads (one onnxruntime session each) so the event loop never
- * waits on it. Bounded: at most `workers` frames in flight; more is a caller bug (PoolBusyError),
- * not a queue. Every inference has a deadline; an overrunning or crashed worker is replaced and its
- * frame counted as failed.
+ * waits on it. The worker only runs the session; the main thread converts the frame to the input
+ * tensor (~1 ms at 640²) and decodes the output (~1 ms), both while the worker runs another frame:
+ * each worker has one frame running and may have one more prepared, which is posted the moment the
+ * running one returns, before that one is postprocessed. So the worker never waits for the main
+ * thread, and pre/postprocessing cost no inference time. `acceptsIn()` tells a scheduler when to
+ * prepare that next frame (just before the running one is expected to end, so it is fresh). This
+ * only pays when a core is left for it (`prefetch`); otherwise frames go one at a time per worker.
+ *
+ * Bounded: at most `capacity` frames in flight (two per worker with prefetch, else one); more is a caller bug (PoolBusyError), not a
+ * queue. Every run has a deadline; an overrunning or crashed worker is replaced and its frame
+ * counted as failed (a prepared frame moves to the replacement).
  *
  * Workers are never terminate()d: one torn down while onnxruntime-node's synchronous native run is
  * on its stack aborts the process (`Napi::Error`, exit 134). A replaced worker is asked to retire
@@ -97,19 +127,36 @@ export class InferencePool {
   readonly #init: WorkerInit;
   readonly #log: Logger;
   readonly #slots: Slot[] = [];
+  readonly #prefetch: boolean;
   readonly #terminating = new Set<Promise<unknown>>();
   readonly #restartTimers = new Set<NodeJS.Timeout>();
+  /** Input tensors back from the workers, reused (bounded: one per frame that can be in flight). */
+  readonly #tensors: Float32Array[] = [];
+  /** Running estimates: dispatch → result on the main thread, and preprocessing. */
+  #runEstimateMs: number;
+  #preEstimateMs = 1;
   #nextId = 1;
   #restartFailures = 0;
   #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
   #stats = { completed: 0, failed: 0, timeouts: 0, workerRestarts: 0 };
 
-  private constructor(opts: InferencePoolOptions, init: WorkerInit, info: ModelInfo, log: Logger) {
+  private constructor(opts: InferencePoolOptions, init: WorkerInit, info: ModelInfo, log: Logger, warmupMs: number) {
     this.#opts = opts;
     this.#init = init;
     this.info = info;
     this.#log = log;
+    this.#runEstimateMs = warmupMs;
+    this.#prefetch = opts.prefetch ?? prefetchHelps(opts.workers, opts.threads);
+  }
+
+  /** Most frames in flight at once: one per worker, plus one prepared per worker when prefetching. */
+  get capacity(): number {
+    return (this.#prefetch ? 2 : 1) * this.#opts.workers;
+  }
+
+  get prefetch(): boolean {
+    return this.#prefetch;
   }
 
   /** Opens the model in `workers` workers; resolves once all are ready (or rejects, leaving nothing running). */
@@ -153,7 +200,7 @@ export class InferencePool {
     };
     // Later and replacement workers reuse what the first one found: no second provider probe or layout guess.
     const settled: WorkerInit = { ...init, providers: ready.providers, labels: ready.labels, layout: ready.layout };
-    const pool = new InferencePool(opts, settled, info, log);
+    const pool = new InferencePool(opts, settled, info, log, ready.warmupMs);
     pool.#slots.push({ index: 0, worker: first, state: 'idle', ready: Promise.resolve(ready), exited: firstExited });
     pool.#watch(pool.#slots[0]!);
     try {
@@ -173,29 +220,55 @@ export class InferencePool {
   }
 
   /**
-   * Runs one frame and reports where the time went. Rejects with PoolBusyError (more than `workers`
-   * in flight), InferenceTimeoutError, WorkerCrashedError, FrameSizeError or PoolClosedError.
-   * `debug` is for tests only.
+   * Runs one frame and reports where the time went. The frame is converted to the input tensor
+   * here, synchronously (so `frame.data` is free again when this returns); the run happens in a
+   * worker; the output is decoded here when the worker hands it back. Rejects with PoolBusyError
+   * (more than `capacity` in flight), InferenceTimeoutError, WorkerCrashedError, FrameSizeError or
+   * PoolClosedError. `debug` is for tests only.
    */
   inferWithTimings(frame: InferenceFrame, options: PostprocessOptions, debug?: InferenceDebug): Promise<InferenceResult> {
     if (this.#closing) return Promise.reject(new PoolClosedError('inference pool is closed'));
-    const expected = this.info.inputWidth * this.info.inputHeight * 3;
+    const { inputWidth: width, inputHeight: height } = this.info;
+    const expected = width * height * 3;
     if (frame.data.length !== expected) {
-      return Promise.reject(
-        new FrameSizeError(`frame has ${frame.data.length} bytes; model input ${this.info.inputWidth}x${this.info.inputHeight} RGB24 needs ${expected}`),
-      );
+      return Promise.reject(new FrameSizeError(`frame has ${frame.data.length} bytes; model input ${width}x${height} RGB24 needs ${expected}`));
     }
-    const slot = this.#slots.find((s) => s.state === 'idle') ?? this.#slots.find((s) => s.state === 'starting' && !s.job);
-    if (!slot) return Promise.reject(new PoolBusyError(this.#opts.workers));
-    const owned = frame.data.byteOffset === 0 && frame.data.byteLength === frame.data.buffer.byteLength && frame.data.buffer instanceof ArrayBuffer;
-    const data = owned ? frame.data : frame.data.slice();
+    const slot = this.#slotFor();
+    if (!slot) return Promise.reject(new PoolBusyError(this.capacity));
+    const t0 = performance.now();
+    const tensor = rgbToNchw(frame.data, width, height, this.#tensors.pop() ?? new Float32Array(expected));
+    const prepared = performance.now();
+    const preprocessMs = prepared - t0;
+    this.#preEstimateMs += EWMA_WEIGHT * (preprocessMs - this.#preEstimateMs);
     return new Promise<InferenceResult>((resolve, reject) => {
-      const id = this.#nextId++;
-      const request: InferRequest = { type: 'infer', id, data, letterbox: frame.letterbox, options, ...(debug ? { debug } : {}) };
-      const job: Job = { id, request, transfer: [data.buffer as ArrayBuffer], started: 0, resolve, reject };
-      slot.job = job;
-      if (slot.state === 'idle') this.#dispatch(slot);
+      const job: Job = { id: this.#nextId++, tensor, letterbox: frame.letterbox, options, preprocessMs, prepared, started: 0, resolve, reject, ...(debug ? { debug } : {}) };
+      if (slot.job) {
+        slot.next = job;
+      } else {
+        slot.job = job;
+        if (slot.state === 'idle') this.#dispatch(slot);
+      }
     });
+  }
+
+  /**
+   * Milliseconds until the pool wants another frame: 0 when a worker is idle, or when a busy
+   * worker's run is expected to end within about one preprocessing time (so its next frame is
+   * ready when it ends, and no older than needed); Infinity when every worker has a frame prepared
+   * (or, without prefetch, is busy).
+   */
+  acceptsIn(): number {
+    if (this.#closing) return Infinity;
+    const now = performance.now();
+    const lead = this.#preEstimateMs + PREFETCH_MARGIN_MS;
+    let soonest = Infinity;
+    for (const slot of this.#slots) {
+      if (slot.state === 'dead') continue;
+      if (!slot.job) return 0;
+      if (!this.#prefetch || slot.next || slot.state !== 'busy') continue;
+      soonest = Math.min(soonest, Math.max(0, slot.job.started + this.#runEstimateMs - lead - now));
+    }
+    return soonest;
   }
 
   /** Counters from real lifetimes: in flight now, and totals since creation. */
@@ -226,7 +299,7 @@ export class InferencePool {
       clearTimeout(timer);
     }
     for (const slot of this.#slots) {
-      if (slot.job) this.#fail(slot, new PoolClosedError('inference pool closed before this inference finished'));
+      this.#failAll(slot, new PoolClosedError('inference pool closed before this inference finished'));
       this.#retire(slot);
     }
     let timer: NodeJS.Timeout | undefined;
@@ -243,12 +316,28 @@ export class InferencePool {
   }
 
   #inFlight(): number {
-    return this.#slots.filter((s) => s.job).length;
+    let count = 0;
+    for (const slot of this.#slots) count += (slot.job ? 1 : 0) + (slot.next ? 1 : 0);
+    return count;
   }
 
-  #start(index: number): void {
+  /** An idle worker, else a starting one, else the busy worker expected to finish first that has no frame prepared. */
+  #slotFor(): Slot | undefined {
+    const open = this.#slots.filter((s) => s.state !== 'dead');
+    const free = open.find((s) => s.state === 'idle' && !s.job) ?? open.find((s) => s.state === 'starting' && !s.job);
+    if (free || !this.#prefetch) return free;
+    let best: Slot | undefined;
+    for (const slot of open) {
+      if (slot.next) continue;
+      if (!best || (slot.job?.started || Infinity) < (best.job?.started || Infinity)) best = slot;
+    }
+    return best;
+  }
+
+  /** Starts a worker at `index`; `carried` (a prepared frame of the worker it replaces) runs first. */
+  #start(index: number, carried?: Job): void {
     const worker = spawn(this.#init);
-    const slot: Slot = { index, worker, state: 'starting', ready: awaitReady(worker, this.#opts.startTimeoutMs ?? 60_000), exited: exitOf(worker) };
+    const slot: Slot = { index, worker, state: 'starting', ready: awaitReady(worker, this.#opts.startTimeoutMs ?? 60_000), exited: exitOf(worker), ...(carried ? { job: carried } : {}) };
     this.#slots[index] = slot;
     this.#watch(slot);
     slot.ready.then(
@@ -261,7 +350,8 @@ export class InferencePool {
       (error: unknown) => {
         if (slot.state === 'dead') return;
         this.#log.error({ err: error, worker: index }, 'inference worker failed to start');
-        if (slot.job) this.#fail(slot, new WorkerCrashedError(`inference worker failed to start: ${(error as Error).message}`));
+        const why = new WorkerCrashedError(`inference worker failed to start: ${(error as Error).message}`);
+        this.#failAll(slot, why);
         this.#retire(slot);
         this.#scheduleRestart(index);
       },
@@ -279,7 +369,16 @@ export class InferencePool {
     slot.state = 'busy';
     job.started = performance.now();
     job.timer = setTimeout(() => this.#onTimeout(slot, job), this.#opts.timeoutMs);
-    slot.worker.postMessage(job.request, job.transfer);
+    const request: InferRequest = { type: 'infer', id: job.id, tensor: job.tensor, ...(job.debug ? { debug: job.debug } : {}) };
+    slot.worker.postMessage(request, [job.tensor.buffer as ArrayBuffer]);
+  }
+
+  /** The running frame is done: the prepared one (if any) goes to the worker at once. */
+  #advance(slot: Slot): void {
+    slot.job = slot.next;
+    slot.next = undefined;
+    slot.state = 'idle';
+    if (slot.job) this.#dispatch(slot);
   }
 
   #onMessage(slot: Slot, message: WorkerMessage): void {
@@ -288,15 +387,26 @@ export class InferencePool {
     const job = slot.job;
     if (!job || job.id !== message.id) return;
     clearTimeout(job.timer);
-    slot.job = undefined;
-    slot.state = 'idle';
-    if (message.type === 'result') {
-      this.#stats.completed++;
-      job.resolve({ detections: message.detections, timings: { ...message.timings, totalMs: performance.now() - job.started } });
-    } else {
+    const returned = performance.now();
+    // Before any work on this result: the worker must not wait for the main thread.
+    this.#advance(slot);
+    if (message.type === 'error') {
       this.#stats.failed++;
-      const error = message.name === 'FrameSizeError' ? new FrameSizeError(message.message) : new Error(message.message);
-      job.reject(error);
+      job.reject(message.name === 'FrameSizeError' ? new FrameSizeError(message.message) : new Error(message.message));
+      this.#checkDrained();
+      return;
+    }
+    this.#runEstimateMs += EWMA_WEIGHT * (returned - job.started - this.#runEstimateMs);
+    if (message.tensor.length === this.info.inputWidth * this.info.inputHeight * 3 && this.#tensors.length < this.capacity) this.#tensors.push(message.tensor);
+    try {
+      const detections = postprocess({ data: message.output, dims: message.dims }, this.info.layout, this.info.labels, job.letterbox, job.options);
+      const done = performance.now();
+      this.#stats.completed++;
+      const timings = { preprocessMs: job.preprocessMs, queuedMs: job.started - job.prepared, runMs: message.runMs, postprocessMs: done - returned };
+      job.resolve({ detections, timings: { ...timings, totalMs: done - job.prepared + job.preprocessMs } });
+    } catch (error) {
+      this.#stats.failed++;
+      job.reject(error instanceof Error ? error : new Error(String(error)));
     }
     this.#checkDrained();
   }
@@ -316,7 +426,7 @@ export class InferencePool {
     this.#replace(slot);
   }
 
-  /** Rejects the slot's job, counting it failed. */
+  /** Rejects the slot's running frame, counting it failed. */
   #fail(slot: Slot, error: Error): void {
     const job = slot.job;
     if (!job) return;
@@ -327,11 +437,29 @@ export class InferencePool {
     this.#checkDrained();
   }
 
+  /** Rejects the running and the prepared frame. */
+  #failAll(slot: Slot, error: Error): void {
+    this.#fail(slot, error);
+    slot.job = slot.next;
+    slot.next = undefined;
+    this.#fail(slot, error);
+  }
+
+  /** Retires the slot's worker and starts another; its prepared frame (tensor intact) runs there first. */
   #replace(slot: Slot): void {
+    const carried = slot.next;
+    slot.next = undefined;
     this.#retire(slot);
-    if (this.#closing) return;
+    if (this.#closing) {
+      if (carried) {
+        this.#stats.failed++;
+        carried.reject(new PoolClosedError('inference pool closed before this inference started'));
+        this.#checkDrained();
+      }
+      return;
+    }
     this.#stats.workerRestarts++;
-    this.#start(slot.index);
+    this.#start(slot.index, carried);
   }
 
   /**

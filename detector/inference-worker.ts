@@ -1,6 +1,8 @@
 /**
- * worker_threads entry of the InferencePool: owns one onnxruntime session, and does preprocess,
- * session.run and postprocess for one frame at a time, so the main thread does no heavy work.
+ * worker_threads entry of the InferencePool: owns one onnxruntime session and runs it on one
+ * prepared input tensor at a time, so the main thread never waits on inference. Pre- and
+ * postprocessing happen on the pool's side (the main thread), overlapped with the next run: this
+ * thread is blocked for the whole of each run, so nothing else could happen here meanwhile.
  *
  * It exits only on its own (on a `retire` request), never while onnxruntime-node's `session.run`
  * is on its stack: that run is a synchronous native call (the binding only defers it with
@@ -11,8 +13,6 @@ import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
 import { detectLayout } from './model/layout.ts';
 import { numberedLabels } from './model/labels.ts';
-import { postprocess } from './model/postprocess.ts';
-import { rgbToNchw } from './model/preprocess.ts';
 import { inputOf, openSession } from './model/session.ts';
 import type { OutputLayout } from './model/types.ts';
 import type { InferRequest, WorkerInit, WorkerMessage, WorkerRequest } from './model/worker-protocol.ts';
@@ -25,13 +25,12 @@ interface Loaded {
   height: number;
   layout: OutputLayout;
   labels: string[];
-  tensor: Float32Array;
 }
 
 const port = parentPort;
 if (!port) throw new Error('inference-worker.ts must run as a worker thread');
 const init = workerData as WorkerInit;
-const post = (message: WorkerMessage): void => port.postMessage(message);
+const post = (message: WorkerMessage, transfer: ArrayBuffer[] = []): void => port.postMessage(message, transfer);
 
 /** Inside a native onnxruntime call (session open or run): exiting now would abort the process. */
 let inNative = false;
@@ -76,6 +75,7 @@ async function load(): Promise<Loaded> {
   if (outputName === undefined) throw new Error('model has no outputs');
   const tensor = new Float32Array(3 * input.width * input.height);
   // Warm-up run: learns the real output dims (metadata may be symbolic) and pays first-run costs now.
+  const warmStart = performance.now();
   const warm = await native(() => session.run({ [input.name]: new ort.Tensor('float32', tensor, [1, 3, input.height, input.width]) }));
   const outputDims = [...(warm[outputName]?.dims ?? [])];
   const shape = detectLayout(outputDims, input, init.labels?.length);
@@ -83,6 +83,7 @@ async function load(): Promise<Loaded> {
   const labels = init.labels ?? numberedLabels(shape.classes);
   post({
     type: 'ready',
+    warmupMs: performance.now() - warmStart,
     inputName: input.name,
     inputWidth: input.width,
     inputHeight: input.height,
@@ -92,7 +93,7 @@ async function load(): Promise<Loaded> {
     providers: opened.providers,
     ...(opened.fallbackReason === undefined ? {} : { fallbackReason: opened.fallbackReason }),
   });
-  return { session, inputName: input.name, outputName, width: input.width, height: input.height, layout, labels, tensor };
+  return { session, inputName: input.name, outputName, width: input.width, height: input.height, layout, labels };
 }
 
 async function handle(request: InferRequest): Promise<void> {
@@ -106,23 +107,18 @@ async function handle(request: InferRequest): Promise<void> {
       });
       return;
     }
+    if (request.tensor.length !== 3 * model.width * model.height) throw new Error(`input tensor has ${request.tensor.length} values; the model needs ${3 * model.width * model.height}`);
+    const input = new ort.Tensor('float32', request.tensor, [1, 3, model.height, model.width]);
     const t0 = performance.now();
-    rgbToNchw(request.data, model.width, model.height, model.tensor);
-    const t1 = performance.now();
-    const input = new ort.Tensor('float32', model.tensor, [1, 3, model.height, model.width]);
     const outputs = await native(() => model.session.run({ [model.inputName]: input }));
-    const t2 = performance.now();
+    const runMs = performance.now() - t0;
     const out = outputs[model.outputName];
-    if (!out) throw new Error(`model returned no ${model.outputName}`);
-    const detections = postprocess(
-      { data: out.data as Float32Array, dims: out.dims },
-      model.layout,
-      model.labels,
-      request.letterbox,
-      request.options,
-    );
-    const t3 = performance.now();
-    post({ type: 'result', id: request.id, detections, timings: { preprocessMs: t1 - t0, runMs: t2 - t1, postprocessMs: t3 - t2 } });
+    if (!out || !(out.data instanceof Float32Array)) throw new Error(`model returned no float32 ${model.outputName}`);
+    const output = out.data;
+    // The input tensor goes back for reuse; the output is moved when it owns its buffer (else copied).
+    const transfer: ArrayBuffer[] = [request.tensor.buffer as ArrayBuffer];
+    if (output.byteOffset === 0 && output.byteLength === output.buffer.byteLength && output.buffer instanceof ArrayBuffer) transfer.push(output.buffer);
+    post({ type: 'result', id: request.id, output, dims: [...out.dims], tensor: request.tensor, runMs }, transfer);
   } catch (error) {
     const e = error as Error;
     post({ type: 'error', id: request.id, name: e.name, message: e.message });

@@ -1,10 +1,16 @@
 /**
  * Dispatches frames from the cameras' latest-frame slots to the inference pool. Fair: round-robin
- * over cameras that have a waiting frame. Bounded: at most `capacity` inferences in flight overall
- * (the pool's worker count) and one per camera, so a camera's results reach its tracker in order.
+ * over cameras that have a waiting frame. Bounded: at most `capacity` inferences in flight overall.
+ *
+ * With a pool that prepares frames ahead (`acceptsIn`: InferencePool), a frame is taken from its
+ * slot only when the pool wants it, which is just before a running inference is expected to end:
+ * the frame is then the newest one, and the worker starts it without waiting. A camera may then
+ * have two frames in flight (one running, one prepared); its results are still delivered in frame
+ * order. With a runner that does not prepare ahead, a camera has at most one frame in flight.
+ *
  * Every inference has a deadline: the pool enforces its own timeout, and the scheduler gives up
  * after `deadlineMs` regardless, so nothing here waits forever. Runs on the main thread only as
- * dispatch; the work happens in the pool's worker threads.
+ * dispatch; the work happens in the pool.
  */
 import type { Detection, Letterbox, PostprocessOptions } from './model/types.ts';
 import type { FrameSlot } from './frame-slot.ts';
@@ -12,7 +18,10 @@ import type { DecodedFrame } from './frame-parser.ts';
 
 /** What the scheduler needs from the inference pool (InferencePool satisfies it). */
 export interface InferenceRunner {
+  /** Must be done with `frame.data` when it returns (the scheduler then recycles the buffer). */
   infer(frame: { data: Uint8Array; letterbox: Letterbox }, options: PostprocessOptions): Promise<Detection[]>;
+  /** Milliseconds until the runner wants another frame (0: now; Infinity: full). Absent: whenever capacity allows. */
+  acceptsIn?(): number;
 }
 
 /** The scheduler gave up waiting for an inference. */
@@ -27,26 +36,37 @@ export interface ScheduledCamera {
   postprocess(): PostprocessOptions;
   onResult(frame: DecodedFrame, detections: Detection[], inferenceMs: number): void;
   onFailure(frame: DecodedFrame, error: unknown): void;
+  /** The frame's pixels are no longer needed (they were handed to the runner). */
+  recycle?(frame: DecodedFrame): void;
 }
 
 export interface SchedulerOptions {
   runner: InferenceRunner;
-  /** Maximum inferences in flight (the pool's worker count). */
+  /** Maximum inferences in flight (InferencePool.capacity). */
   capacity: number;
-  /** The scheduler's own deadline per inference (set above the pool's timeout). */
+  /** The scheduler's own deadline per inference, from dispatch (set above the pool's timeout, twice it when frames are prepared ahead). */
   deadlineMs: number;
 }
 
+type Outcome = { ok: true; detections: Detection[]; doneAt: number } | { ok: false; error: unknown };
+
 export class Scheduler {
   readonly #cameras: ScheduledCamera[] = [];
-  readonly #busy = new Set<string>();
+  /** Frames in flight per camera. */
+  readonly #busy = new Map<string, number>();
+  /** Per camera: settles when its latest dispatched frame has been delivered (keeps results in order). */
+  readonly #delivered = new Map<string, Promise<void>>();
   readonly #inFlight = new Set<Promise<void>>();
+  readonly #perCamera: number;
+  #wakeTimer: NodeJS.Timeout | undefined;
   #cursor = 0;
   #intake = true;
   #dispatched = 0;
   #failed = 0;
 
-  constructor(readonly options: SchedulerOptions) {}
+  constructor(readonly options: SchedulerOptions) {
+    this.#perCamera = options.runner.acceptsIn ? 2 : 1;
+  }
 
   add(camera: ScheduledCamera): void {
     if (this.#cameras.some((item) => item.id === camera.id)) throw new Error(`scheduler: camera "${camera.id}" added twice`);
@@ -71,9 +91,14 @@ export class Scheduler {
     return this.#failed;
   }
 
-  /** Call when a slot got a frame or an inference finished: dispatches while capacity allows. */
+  /** Call when a slot got a frame or an inference finished: dispatches while the runner wants frames. */
   notify(): void {
     while (this.#intake && this.#inFlight.size < this.options.capacity) {
+      const wait = this.options.runner.acceptsIn?.() ?? 0;
+      if (wait > 0) {
+        this.#wakeIn(wait);
+        return;
+      }
       const camera = this.#next();
       if (!camera) return;
       const frame = camera.slot.take();
@@ -85,6 +110,8 @@ export class Scheduler {
   /** Phase one of shutdown: dispatch nothing new (frames left in slots stay there). */
   stopIntake(): void {
     this.#intake = false;
+    clearTimeout(this.#wakeTimer);
+    this.#wakeTimer = undefined;
   }
 
   /** Waits until every in-flight inference settled (results delivered) or `timeoutMs` passed. */
@@ -104,13 +131,26 @@ export class Scheduler {
     }
   }
 
-  /** Round-robin: the first camera after the cursor with a waiting frame and nothing in flight. */
+  /** One timer at a time: notify() again when the runner will want a frame, if one is waiting. */
+  #wakeIn(ms: number): void {
+    if (this.#wakeTimer || !Number.isFinite(ms) || !this.#cameras.some((camera) => this.#eligible(camera))) return;
+    this.#wakeTimer = setTimeout(() => {
+      this.#wakeTimer = undefined;
+      this.notify();
+    }, Math.ceil(ms));
+  }
+
+  #eligible(camera: ScheduledCamera): boolean {
+    return camera.slot.waiting && (this.#busy.get(camera.id) ?? 0) < this.#perCamera;
+  }
+
+  /** Round-robin: the first camera after the cursor with a waiting frame and room in flight. */
   #next(): ScheduledCamera | undefined {
     const count = this.#cameras.length;
     for (let step = 0; step < count; step++) {
       const index = (this.#cursor + step) % count;
       const camera = this.#cameras[index];
-      if (camera && camera.slot.waiting && !this.#busy.has(camera.id)) {
+      if (camera && this.#eligible(camera)) {
         this.#cursor = (index + 1) % count;
         return camera;
       }
@@ -120,7 +160,7 @@ export class Scheduler {
 
   #start(camera: ScheduledCamera, frame: DecodedFrame): void {
     this.#dispatched++;
-    this.#busy.add(camera.id);
+    this.#busy.set(camera.id, (this.#busy.get(camera.id) ?? 0) + 1);
     const started = performance.now();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<never>((_resolve, reject) => {
@@ -132,20 +172,34 @@ export class Scheduler {
     } catch (error) {
       inference = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
-    const task = Promise.race([inference, deadline]).then(
-      (detections) => {
-        this.#deliver(() => camera.onResult(frame, detections, performance.now() - started));
-      },
-      (error: unknown) => {
-        this.#failed++;
-        this.#deliver(() => camera.onFailure(frame, error));
-      },
-    );
+    camera.recycle?.(frame);
     // The losing side of the race must not surface as an unhandled rejection later.
     inference.catch(() => undefined);
-    const tracked = task.finally(() => {
-      clearTimeout(timer);
-      this.#busy.delete(camera.id);
+    const outcome: Promise<Outcome> = Promise.race([inference, deadline]).then(
+      (detections) => {
+        clearTimeout(timer);
+        return { ok: true, detections, doneAt: performance.now() };
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        return { ok: false, error };
+      },
+    );
+    const previous = this.#delivered.get(camera.id);
+    const delivered = (previous ? Promise.all([outcome, previous]).then(([result]) => result) : outcome).then((result) => {
+      if (result.ok) {
+        this.#deliver(() => camera.onResult(frame, result.detections, result.doneAt - started));
+      } else {
+        this.#failed++;
+        this.#deliver(() => camera.onFailure(frame, result.error));
+      }
+    });
+    this.#delivered.set(camera.id, delivered);
+    const tracked = delivered.finally(() => {
+      const left = (this.#busy.get(camera.id) ?? 1) - 1;
+      if (left > 0) this.#busy.set(camera.id, left);
+      else this.#busy.delete(camera.id);
+      if (this.#delivered.get(camera.id) === delivered) this.#delivered.delete(camera.id);
       this.#inFlight.delete(tracked);
       this.notify();
     });

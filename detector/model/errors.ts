@@ -13,11 +13,14 @@ export class WorkerCrashedError extends Error {
   override name = 'WorkerCrashedError';
 }
 
-/** More inferences were submitted than there are workers; the caller must not queue (bounded by design). */
+/**
+ * More inferences were submitted than the pool holds (one running and one prepared per worker);
+ * the caller must not queue (bounded by design).
+ */
 export class PoolBusyError extends Error {
   override name = 'PoolBusyError';
-  constructor(readonly workers: number) {
-    super(`all ${workers} inference workers are busy; submit at most ${workers} frames at once`);
+  constructor(readonly capacity: number) {
+    super(`the inference pool is full; submit at most ${capacity} frames at once (one running and one prepared per worker)`);
   }
 }
 

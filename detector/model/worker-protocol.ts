@@ -1,5 +1,5 @@
 /** Messages between the InferencePool (main thread) and its inference workers. */
-import type { Detection, Letterbox, OutputLayout, PostprocessOptions } from './types.ts';
+import type { OutputLayout } from './types.ts';
 import type { ProviderName } from './session.ts';
 
 /** Passed as `workerData`: everything a worker needs to open its session. */
@@ -21,12 +21,14 @@ export interface InferenceDebug {
   crash?: boolean;
 }
 
+/**
+ * One session.run: the input tensor (float32 NCHW, already preprocessed by the pool on the main
+ * thread) is transferred, not copied, and comes back with the result so the pool can reuse it.
+ */
 export interface InferRequest {
   type: 'infer';
   id: number;
-  data: Uint8Array;
-  letterbox: Letterbox;
-  options: PostprocessOptions;
+  tensor: Float32Array;
   debug?: InferenceDebug;
 }
 
@@ -43,16 +45,23 @@ export interface RetireRequest {
 /** What the pool posts to a worker. */
 export type WorkerRequest = InferRequest | RetireRequest;
 
-/** Milliseconds spent in each step inside the worker. */
+/** Where one inference's time went, in milliseconds. */
 export interface InferenceTimings {
+  /** RGB24 → float32 NCHW on the main thread, while the worker may still run the previous frame. */
   preprocessMs: number;
+  /** Held prepared on the main thread until its worker finished the frame before it. */
+  queuedMs: number;
+  /** session.run inside the worker. */
   runMs: number;
+  /** Decode, thresholds, NMS and letterbox undo on the main thread. */
   postprocessMs: number;
 }
 
 export type WorkerMessage =
   | {
       type: 'ready';
+      /** The warm-up run's duration: the pool's first estimate of a run. */
+      warmupMs: number;
       inputName: string;
       inputWidth: number;
       inputHeight: number;
@@ -63,5 +72,5 @@ export type WorkerMessage =
       fallbackReason?: string;
     }
   | { type: 'init-error'; message: string }
-  | { type: 'result'; id: number; detections: Detection[]; timings: InferenceTimings }
+  | { type: 'result'; id: number; output: Float32Array; dims: number[]; tensor: Float32Array; runMs: number }
   | { type: 'error'; id: number; name: string; message: string };

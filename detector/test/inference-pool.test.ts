@@ -13,6 +13,7 @@ import {
   PoolClosedError,
   WorkerCrashedError,
 } from '../inference-pool.ts';
+import { autoThreads, prefetchHelps } from '../model/cpu-budget.ts';
 import { iou } from '../model/postprocess.ts';
 import type { Letterbox } from '../model/types.ts';
 
@@ -64,10 +65,11 @@ void test('yolov8 test model: info from the model, detections land on the drawn 
   assert.deepEqual(await pool.infer({ data: frame([]), letterbox: LB }, OPTS), []);
 });
 
-void test('owned frame buffers are transferred (detached), views into larger buffers are copied', async () => {
-  const owned = scene();
-  await pool.infer({ data: owned, letterbox: LB }, OPTS);
-  assert.equal(owned.byteLength, 0, 'transferred to the worker');
+void test('the frame is converted before infer() returns: its buffer can be reused at once; views work', async () => {
+  const data = scene();
+  const pending = pool.infer({ data, letterbox: LB }, OPTS);
+  data.fill(0);
+  assertScene(await pending);
   const big = new Uint8Array(SIZE * SIZE * 3 + 16);
   const view = big.subarray(16);
   view.set(scene());
@@ -75,12 +77,62 @@ void test('owned frame buffers are transferred (detached), views into larger buf
   assert.equal(big.byteLength, SIZE * SIZE * 3 + 16, 'not detached');
 });
 
-void test('more frames than workers at once is refused (bounded, no queue); wrong size is refused', async () => {
-  const first = pool.infer({ data: scene(), letterbox: LB }, OPTS);
+void test('bounded: one frame running and one prepared per worker, a third is refused; wrong size is refused', async () => {
+  assert.equal(pool.capacity, 2);
+  assert.equal(pool.acceptsIn(), 0, 'an idle worker wants a frame now');
+  const order: string[] = [];
+  const first = pool.infer({ data: scene(), letterbox: LB }, OPTS, { delayMs: 200 }).then((dets) => (order.push('first'), dets));
+  const second = pool.infer({ data: frame([[20, 30, 70, 90, RED]]), letterbox: LB }, OPTS).then((dets) => (order.push('second'), dets));
+  assert.equal(pool.stats().inFlight, 2);
+  assert.equal(pool.acceptsIn(), Infinity, 'full: the worker has a frame prepared');
   await assert.rejects(pool.infer({ data: scene(), letterbox: LB }, OPTS), PoolBusyError);
-  await first;
+  assertScene(await first);
+  const only = await second;
+  assert.deepEqual(only.map((d) => d.label), ['person'], 'the prepared frame ran with its own pixels');
+  assert.deepEqual(order, ['first', 'second']);
   await assert.rejects(pool.infer({ data: new Uint8Array(10), letterbox: LB }, OPTS), FrameSizeError);
   assert.equal(pool.stats().inFlight, 0);
+  assert.equal(pool.acceptsIn(), 0);
+});
+
+void test('without prefetch (onnxruntime already on every core): one frame per worker, nothing prepared ahead', async () => {
+  const single = await InferencePool.create({ modelPath: model('boxes-yolov8.onnx'), threads: 1, workers: 1, timeoutMs: 5000, prefetch: false });
+  try {
+    assert.equal(single.capacity, 1);
+    const running = single.infer({ data: scene(), letterbox: LB }, OPTS, { delayMs: 200 });
+    assert.equal(single.acceptsIn(), Infinity);
+    await assert.rejects(single.infer({ data: scene(), letterbox: LB }, OPTS), PoolBusyError);
+    assertScene(await running);
+    assert.equal(single.acceptsIn(), 0);
+  } finally {
+    await single.close();
+  }
+});
+
+void test('threads auto leaves a core for decoding; prefetch only when a core is free for it', () => {
+  assert.equal(autoThreads(1, 1), 1);
+  assert.equal(autoThreads(1, 2), 1);
+  assert.equal(autoThreads(1, 4), 3);
+  assert.equal(autoThreads(2, 8), 3);
+  assert.equal(autoThreads(1, 16), 4);
+  assert.equal(prefetchHelps(1, 1, 2), true);
+  assert.equal(prefetchHelps(1, 2, 2), false);
+  assert.equal(prefetchHelps(2, 1, 2), false);
+  assert.equal(prefetchHelps(1, autoThreads(1, 4), 4), true);
+});
+
+void test('a busy worker wants its next frame shortly before the run is expected to end', async () => {
+  const running = pool.inferWithTimings({ data: scene(), letterbox: LB }, OPTS, { delayMs: 300 });
+  // The estimate comes from short real runs of the tiny model: the 300 ms run is already "due".
+  assert.ok(pool.acceptsIn() < 50, `acceptsIn ${pool.acceptsIn()}`);
+  const prepared = pool.inferWithTimings({ data: scene(), letterbox: LB }, OPTS);
+  const [a, b] = await Promise.all([running, prepared]);
+  assert.ok(a.timings.queuedMs < 5, 'the first frame went to the worker at once');
+  assert.ok(b.timings.queuedMs >= 200, `the prepared frame waited for the running one (${b.timings.queuedMs} ms)`);
+  for (const { timings } of [a, b]) {
+    assert.ok(timings.preprocessMs > 0 && timings.runMs > 0 && timings.postprocessMs >= 0);
+    assert.ok(timings.totalMs >= timings.runMs + timings.queuedMs);
+  }
 });
 
 void test('an overrunning inference times out, its worker is replaced, the next one succeeds', async () => {
@@ -91,6 +143,19 @@ void test('an overrunning inference times out, its worker is replaced, the next 
     assert.ok(Date.now() - started < 5000, 'rejected at the deadline, not after the slow work');
     assert.deepEqual(timed.stats(), { inFlight: 0, completed: 0, failed: 1, timeouts: 1, workerRestarts: 1 });
     assertScene(await timed.infer({ data: scene(), letterbox: LB }, OPTS));
+    assert.deepEqual(timed.stats(), { inFlight: 0, completed: 1, failed: 1, timeouts: 1, workerRestarts: 1 });
+  } finally {
+    await timed.close();
+  }
+});
+
+void test('a timeout fails only the running frame: the prepared one runs on the replacement worker', async () => {
+  const timed = await InferencePool.create({ modelPath: model('boxes-yolov8.onnx'), threads: 1, workers: 1, timeoutMs: 400 });
+  try {
+    const stuck = timed.infer({ data: scene(), letterbox: LB }, OPTS, { delayMs: 60_000 });
+    const prepared = timed.infer({ data: scene(), letterbox: LB }, OPTS);
+    await assert.rejects(stuck, InferenceTimeoutError);
+    assertScene(await prepared);
     assert.deepEqual(timed.stats(), { inFlight: 0, completed: 1, failed: 1, timeouts: 1, workerRestarts: 1 });
   } finally {
     await timed.close();

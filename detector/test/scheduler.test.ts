@@ -24,9 +24,9 @@ function camera(id: string, results: Array<{ id: string; detections: Detection[]
 
 void test('latest wins: a new frame replaces an unprocessed one and the drop is counted', () => {
   const slot = new FrameSlot<number>();
-  assert.equal(slot.offer(1), false);
-  assert.equal(slot.offer(2), true);
-  assert.equal(slot.offer(3), true);
+  assert.equal(slot.offer(1), undefined);
+  assert.equal(slot.offer(2), 1);
+  assert.equal(slot.offer(3), 2);
   assert.equal(slot.take(), 3);
   assert.equal(slot.take(), undefined);
   assert.equal(slot.skipped, 2);
@@ -114,4 +114,66 @@ void test('a rejected inference is counted as failed and dispatch continues', as
   assert.equal(failures.length, 1);
   assert.equal(results.length, 1);
   assert.equal(scheduler.failed, 1);
+});
+
+/** A runner that prepares ahead (like InferencePool with prefetch): answers each frame when told to. */
+class ManualRunner {
+  wantIn = 0;
+  readonly pending: Array<{ tag: number; answer: () => void }> = [];
+  acceptsIn(): number {
+    return this.wantIn;
+  }
+  infer(frame: { data: Uint8Array }): Promise<Detection[]> {
+    const tag = frame.data[0] ?? 0;
+    return new Promise((resolve) => this.pending.push({ tag, answer: () => resolve([{ label: 'person', class: 0, score: tag / 100, box: [0, 0, 1, 1], boxNorm: [0, 0, 1, 1] }]) }));
+  }
+}
+
+void test('a runner that prepares ahead: two frames of one camera in flight, results still in frame order', async () => {
+  const runner = new ManualRunner();
+  const scheduler = new Scheduler({ runner, capacity: 2, deadlineMs: 5000 });
+  const results: Array<{ id: string; detections: Detection[] }> = [];
+  const cam = camera('p', results);
+  scheduler.add(cam);
+  cam.slot.offer(frame(1, 0));
+  scheduler.notify();
+  cam.slot.offer(frame(2, 1));
+  scheduler.notify();
+  cam.slot.offer(frame(3, 2));
+  scheduler.notify();
+  assert.equal(scheduler.inFlight, 2, 'at most two per camera');
+  assert.ok(cam.slot.waiting, 'the third frame waits in its slot');
+  // The second answers first: it is held until the first is delivered.
+  runner.pending[1]?.answer();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.equal(results.length, 0);
+  runner.pending[0]?.answer();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  assert.deepEqual(results.map((r) => r.detections[0]?.score), [0.01, 0.02]);
+  runner.pending[2]?.answer();
+  assert.equal(await scheduler.drain(1000), true);
+  assert.deepEqual(results.map((r) => r.detections[0]?.score), [0.01, 0.02, 0.03]);
+});
+
+void test('a frame waits in its slot until the runner wants it, then goes without another notify', async () => {
+  const runner = new ManualRunner();
+  runner.wantIn = 60;
+  const scheduler = new Scheduler({ runner, capacity: 2, deadlineMs: 5000 });
+  const results: Array<{ id: string; detections: Detection[] }> = [];
+  const recycled: number[] = [];
+  const cam = { ...camera('w', results), recycle: (f: DecodedFrame) => recycled.push(f.index) };
+  scheduler.add(cam);
+  cam.slot.offer(frame(7, 0));
+  const offered = performance.now();
+  scheduler.notify();
+  assert.equal(runner.pending.length, 0, 'not wanted yet');
+  setTimeout(() => (runner.wantIn = 0), 40);
+  while (runner.pending.length === 0 && performance.now() - offered < 2000) await new Promise((resolve) => setTimeout(resolve, 5));
+  const waited = performance.now() - offered;
+  assert.ok(waited >= 55 && waited < 500, `dispatched when wanted (${waited.toFixed(0)} ms)`);
+  assert.deepEqual(recycled, [0], 'the buffer went back once the runner took the frame');
+  runner.pending[0]?.answer();
+  assert.equal(await scheduler.drain(1000), true);
+  assert.equal(results.length, 1);
+  scheduler.stopIntake();
 });
