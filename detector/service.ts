@@ -15,6 +15,7 @@ import { chooseStrategy, decoderInputFrom, type DecoderInput } from './decoder-a
 import { startDetectorApi, UnknownCameraError } from './http-api.ts';
 import { chooseHwaccel, HwaccelFallback, probeHwaccelEnvironment, type HwaccelEnvironment } from './hwaccel.ts';
 import { DetectorMetrics } from './metrics.ts';
+import { autoThreads } from './model/cpu-budget.ts';
 import type { DetectionSink } from './publisher.ts';
 import { Scheduler, type InferenceRunner } from './scheduler.ts';
 import { probeKeyframeInterval } from './stream-probe.ts';
@@ -25,6 +26,8 @@ export const DEFAULT_MODEL_PATH = fileURLToPath(new URL('../test/fixtures/models
 /** What the service needs from the pool (InferencePool satisfies it; tests may pass a named fake). */
 export interface PoolLike extends InferenceRunner {
   readonly info: { inputWidth: number; inputHeight: number; labels: string[] };
+  /** Most frames in flight at once (default: one per worker). */
+  readonly capacity?: number;
   close(deadlineMs?: number): Promise<void>;
 }
 
@@ -109,14 +112,15 @@ export class DetectorService {
     const pool = await this.options.createPool({
       modelPath: detector.model ?? DEFAULT_MODEL_PATH,
       ...(detector.labels_file ? { labelsFile: detector.labels_file } : {}),
-      threads: detector.threads,
+      threads: detector.threads === 'auto' ? autoThreads(detector.workers) : detector.threads,
       workers: detector.workers,
       timeoutMs: detector.inference_timeout,
       providers: detector.execution_providers,
       logger,
     });
     this.#pool = pool;
-    const scheduler = new Scheduler({ runner: pool, capacity: detector.workers, deadlineMs: detector.inference_timeout + 2000 });
+    // A frame prepared ahead waits for the run before it, then has its own run: two timeouts.
+    const scheduler = new Scheduler({ runner: pool, capacity: pool.capacity ?? detector.workers, deadlineMs: 2 * detector.inference_timeout + 2000 });
     this.#scheduler = scheduler;
     const env = this.options.hwaccelEnvironment ?? (await probeHwaccelEnvironment(config.ffmpeg.path ?? 'ffmpeg'));
     const tracker = this.options.createTracker();

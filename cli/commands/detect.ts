@@ -4,6 +4,7 @@
  * latest-wins drops here): when inference falls behind, the decoder child is held (SIGSTOP) so its
  * pipe fills and ffmpeg waits.
  */
+import { autoThreads } from '../../detector/model/cpu-budget.ts';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
@@ -31,7 +32,7 @@ const USAGE = `usage: lookout detect <file-or-url> [options]
   --decode MODE       auto | keyframes | all (default auto)
   --hwaccel MODE      auto | none | vaapi | qsv | cuda | v4l2m2m (default auto)
   --hwaccel-device D  e.g. /dev/dri/renderD128
-  --threads N         onnxruntime intra-op threads (default 2)
+  --threads N         onnxruntime intra-op threads (default: the cores but one, 1 to 4)
   --loop              loop a file input forever (use with --max-frames)
   --rtsp-transport T  tcp | udp (default tcp)
 
@@ -97,7 +98,7 @@ function parse(argv: string[]) {
     decode: decode as 'auto' | DecodeStrategy,
     hwaccel: values.hwaccel as HwaccelMode,
     hwaccelDevice: values['hwaccel-device'],
-    threads: numberOption('threads', values.threads, 1, 64) ?? 2,
+    threads: numberOption('threads', values.threads, 1, 64) ?? autoThreads(1),
     loop: values.loop ?? false,
     transport: transport as 'tcp' | 'udp',
   };

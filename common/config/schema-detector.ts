@@ -9,7 +9,8 @@ export const detectorSchema = z.strictObject({
   labels_file: z.string().min(1).optional(),
   min_score: z.number().min(0).max(1).default(0.5),
   iou_threshold: z.number().min(0).max(1).default(0.45),
-  threads: z.number().int().min(1).max(64).default(2),
+  /** onnxruntime intra-op threads per worker; auto = the cores left after one for decoding and the gateway, split over the workers (1–4 each). */
+  threads: z.union([z.literal('auto'), z.number().int().min(1).max(64)]).default('auto'),
   workers: z.number().int().min(1).max(16).default(1),
   execution_providers: z.array(z.enum(['cpu', 'cuda'])).default(['cpu']),
   inference_timeout: durationMs('5s', { min: 50 }),
