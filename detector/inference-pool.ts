@@ -98,8 +98,13 @@ const EXIT_WAIT_MS = 30_000;
 
 const RESTART_BACKOFF_MS = [250, 1000, 5000, 30_000];
 
-/** How much earlier than a run's expected end a prepared frame is wanted (timer jitter, message hop), beyond preprocessing itself. */
+/**
+ * How much earlier than a run's expected end a prepared frame is wanted, beyond preprocessing
+ * itself: timer jitter and the message hop, plus twice the runs' mean deviation (a run that ends
+ * early would otherwise find nothing prepared and wait for pre- and postprocessing).
+ */
 const PREFETCH_MARGIN_MS = 2;
+const PREFETCH_DEVIATIONS = 2;
 /** Weight of the newest sample in the running estimates of run and preprocess time. */
 const EWMA_WEIGHT = 0.2;
 
@@ -134,6 +139,8 @@ export class InferencePool {
   readonly #tensors: Float32Array[] = [];
   /** Running estimates: dispatch → result on the main thread, and preprocessing. */
   #runEstimateMs: number;
+  /** Mean absolute deviation of runs from the estimate. */
+  #runDeviationMs = 0;
   #preEstimateMs = 1;
   #nextId = 1;
   #restartFailures = 0;
@@ -260,7 +267,7 @@ export class InferencePool {
   acceptsIn(): number {
     if (this.#closing) return Infinity;
     const now = performance.now();
-    const lead = this.#preEstimateMs + PREFETCH_MARGIN_MS;
+    const lead = this.#preEstimateMs + PREFETCH_MARGIN_MS + PREFETCH_DEVIATIONS * this.#runDeviationMs;
     let soonest = Infinity;
     for (const slot of this.#slots) {
       if (slot.state === 'dead') continue;
@@ -396,7 +403,9 @@ export class InferencePool {
       this.#checkDrained();
       return;
     }
-    this.#runEstimateMs += EWMA_WEIGHT * (returned - job.started - this.#runEstimateMs);
+    const error = returned - job.started - this.#runEstimateMs;
+    this.#runEstimateMs += EWMA_WEIGHT * error;
+    this.#runDeviationMs += EWMA_WEIGHT * (Math.abs(error) - this.#runDeviationMs);
     if (message.tensor.length === this.info.inputWidth * this.info.inputHeight * 3 && this.#tensors.length < this.capacity) this.#tensors.push(message.tensor);
     try {
       const detections = postprocess({ data: message.output, dims: message.dims }, this.info.layout, this.info.labels, job.letterbox, job.options);
