@@ -217,7 +217,7 @@ export class InferencePool {
       await pool.close(0);
       throw error;
     }
-    log.info({ model: opts.modelPath, layout: info.layout, input: `${info.inputWidth}x${info.inputHeight}`, labels: info.labels.length, workers: opts.workers, threads: opts.threads, providers: info.providers }, 'inference pool ready');
+    log.info({ model: opts.modelPath, layout: info.layout, input: `${info.inputWidth}x${info.inputHeight}`, labels: info.labels.length, workers: opts.workers, threads: opts.threads, prefetch: pool.#prefetch, providers: info.providers }, 'inference pool ready');
     return pool;
   }
 

@@ -13,13 +13,17 @@
  *    the default detect rate (5 fps: frames do not wait behind other frames); the target is one
  *    bare inference (ort_ms_p50) + 20 ms. bound_latency_* is the same in the inference-bound run,
  *    where a frame also waits in its slot for the busy worker (bound_slot_wait_*);
+ *  - pipeline_event_loop_delay_ms: the main thread's event-loop delay during the pipeline run
+ *    (it does the pre/postprocessing; the inference never runs on it);
  *  - decode_core_per_camera: CPU seconds per wall second of the ffmpeg child decoding a 1080p25
- *    H.264 input at 5 fps, per strategy (utime+stime from /proc/<pid>/stat);
+ *    H.264 input at 5 fps (GOP 5), per strategy (utime+stime from /proc/<pid>/stat); `gop50`: the
+ *    same with a camera's usual 2 s GOP at 0.5 fps, where keyframes alone decode 1 frame in 50;
  *  - rss_mb: resident memory of this process (workers are threads, so included) during the run.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { silentLogger } from '../../common/log.ts';
@@ -122,6 +126,10 @@ async function compare(modelPath: string, threads: number, dir: string, seconds:
   let pipelineSeconds = 0;
   let decoderCpu = 0;
   let rss = 0;
+  // The main thread does pre/postprocessing (~1 ms each at 640²): how long does the event loop wait?
+  // One histogram per window (a re-enabled one would count the ORT window in between as a delay).
+  let loopDelayP99 = 0;
+  let loopDelayMax = 0;
   for (let round = 0; round < rounds; round++) {
     const ort = await measureOrtFps(modelPath, threads, window);
     ortRuns += ort.runs;
@@ -132,8 +140,13 @@ async function compare(modelPath: string, threads: number, dir: string, seconds:
     const pid = camera.status().pid;
     const cpu0 = pid !== undefined ? cpuSeconds(pid) : 0;
     measuring = true;
+    const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+    loopDelay.enable();
     const started = performance.now();
     await new Promise((resolve) => setTimeout(resolve, window * 1000));
+    loopDelay.disable();
+    loopDelayP99 = Math.max(loopDelayP99, loopDelay.percentile(99) / 1e6);
+    loopDelayMax = Math.max(loopDelayMax, loopDelay.max / 1e6);
     measuring = false;
     pipelineSeconds += (performance.now() - started) / 1000;
     if (pid !== undefined && camera.status().pid === pid) decoderCpu += cpuSeconds(pid) - cpu0;
@@ -191,6 +204,8 @@ async function compare(modelPath: string, threads: number, dir: string, seconds:
     },
     frames: results.length,
     skipped,
+    loopDelayP99,
+    loopDelayMax,
     rssMb: rss / 1024 / 1024,
   };
 }
@@ -244,13 +259,13 @@ async function pauseCycles(modelPath: string, dir: string, cycles: number) {
   return { cycles, ms_per_cycle: round(ms / cycles), frames_decoded: camera.status().framesDecoded, frames_inferred: frames, children_left: liveChildCount(), fd_delta: after.fds - before.fds, handle_delta: after.handles - before.handles, rss_delta_mb: round((after.rss - before.rss) / 1024 / 1024, 1) };
 }
 
-async function decodeCost(path: string, strategy: DecodeStrategy, width: number, height: number, seconds: number): Promise<{ core: number; fps: number }> {
+async function decodeCost(path: string, strategy: DecodeStrategy, width: number, height: number, seconds: number, fps = 5): Promise<{ core: number; fps: number }> {
   let frames = 0;
   const decoder = new Decoder({
     name: `bench-${strategy}`,
     input: decoderInputFrom(path, { loop: true, realtime: true }),
     strategy,
-    fps: 5,
+    fps,
     width,
     height,
     hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
@@ -302,6 +317,11 @@ async function main(): Promise<void> {
     const [w, h] = run.input.split('x').map(Number) as [number, number];
     const all = await decodeCost(hd, 'all', w, h, Number(values['decode-seconds']));
     const keyframes = await decodeCost(hd, 'keyframes', w, h, Number(values['decode-seconds']));
+    // A camera's usual GOP (2 s): keyframes alone serve 0.5 fps, decoding 1 frame in 50.
+    const longGop = join(dir, '1080p25-gop50.mp4');
+    await render(longGop, 1920, 1080, 25, 10, 50);
+    const allLong = await decodeCost(longGop, 'all', w, h, Number(values['decode-seconds']), 0.5);
+    const keyframesLong = await decodeCost(longGop, 'keyframes', w, h, Number(values['decode-seconds']), 0.5);
     const result = {
       model: modelPath,
       input: run.input,
@@ -321,6 +341,7 @@ async function main(): Promise<void> {
       pipeline_skipped: run.skipped,
       pipeline_ms_p50: Object.fromEntries(Object.entries(run.breakdown).map(([key, value]) => [key, round(value)])),
       pipeline_decoder_core: round(run.decoderCore, 3),
+      pipeline_event_loop_delay_ms: { p99: round(run.loopDelayP99), max: round(run.loopDelayMax) },
       bound_latency_ms_p50: round(run.boundLatencyP50),
       bound_latency_ms_p95: round(run.boundLatencyP95),
       bound_slot_wait_ms_p50: round(run.waitP50),
@@ -331,6 +352,7 @@ async function main(): Promise<void> {
         keyframes: keyframes.core,
         all_fps: all.fps,
         keyframes_fps: keyframes.fps,
+        gop50: { input: '1920x1080 25 fps H.264, GOP 50 (2 s), detect fps 0.5', all: allLong.core, keyframes: keyframesLong.core, all_fps: allLong.fps, keyframes_fps: keyframesLong.fps },
       },
       rss_mb: round(run.rssMb, 1),
       cpus: (await import('node:os')).cpus().length,
