@@ -162,7 +162,8 @@ async function compare(modelPath: string, threads: number, dir: string, seconds:
   // Latency at the default detect rate: a fresh scheduler and camera on the same pool.
   const latencyResults: FrameResult[] = [];
   let latencyMeasuring = false;
-  const latencyScheduler = new Scheduler({ runner: pool, capacity: pool.capacity, deadlineMs: 62_000 });
+  const latencyTimings: InferenceTimings[] = [];
+  const latencyScheduler = new Scheduler({ runner: timedRunner(pool, latencyTimings, () => latencyMeasuring), capacity: pool.capacity, deadlineMs: 62_000 });
   const latencyCamera = benchCamera('latency', source, pool, latencyScheduler, (result) => latencyMeasuring && latencyResults.push(result), latencyFps);
   latencyScheduler.add(latencyCamera);
   await latencyCamera.resume();
@@ -180,7 +181,10 @@ async function compare(modelPath: string, threads: number, dir: string, seconds:
   const latencies = sorted(latencyResults.map((result) => result.latencyMs));
   const bound = sorted(results.map((result) => result.latencyMs));
   const waits = sorted(results.map((result) => result.latencyMs - result.inferenceMs));
-  const median = (pick: (t: InferenceTimings) => number) => percentile(sorted(timings.map(pick)), 0.5);
+  const medians = (list: InferenceTimings[]) => {
+    const median = (pick: (t: InferenceTimings) => number) => percentile(sorted(list.map(pick)), 0.5);
+    return { preprocess: median((t) => t.preprocessMs), queued: median((t) => t.queuedMs), run: median((t) => t.runMs), postprocess: median((t) => t.postprocessMs) };
+  };
   return {
     input: `${pool.info.inputWidth}x${pool.info.inputHeight}`,
     prefetch: pool.prefetch,
@@ -196,12 +200,8 @@ async function compare(modelPath: string, threads: number, dir: string, seconds:
     boundLatencyP95: percentile(bound, 0.95),
     waitP50: percentile(waits, 0.5),
     waitP95: percentile(waits, 0.95),
-    breakdown: {
-      preprocess: median((t) => t.preprocessMs),
-      queued: median((t) => t.queuedMs),
-      run: median((t) => t.runMs),
-      postprocess: median((t) => t.postprocessMs),
-    },
+    breakdown: medians(timings),
+    latencyBreakdown: medians(latencyTimings),
     frames: results.length,
     skipped,
     loopDelayP99,
@@ -336,6 +336,7 @@ async function main(): Promise<void> {
       latency_ms_p50: round(run.latencyP50),
       latency_ms_p95: round(run.latencyP95),
       latency_target_ms: round(run.ortMsP50 + 20),
+      latency_parts_ms_p50: Object.fromEntries(Object.entries(run.latencyBreakdown).map(([key, value]) => [key, round(value)])),
       latency_setting: `one camera at ${values['latency-fps']} fps (the default detect rate), ${run.latencyFrames} frames`,
       pipeline_source_fps: run.sourceFps,
       pipeline_frames: run.frames,
