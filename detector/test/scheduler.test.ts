@@ -36,38 +36,53 @@ void test('latest wins: a new frame replaces an unprocessed one and the drop is 
   assert.equal(slot.skipped, 2, 'clear is not a skip');
 });
 
-void test('fair across cameras with a slow inference: round-robin, at most `capacity` in flight, drops counted', async () => {
-  const pool = new FakeSlowInferencePool(20);
-  const scheduler = new Scheduler({ runner: pool, capacity: 2, deadlineMs: 5000 });
-  const results: Array<{ id: string; detections: Detection[] }> = [];
-  const cameras = ['a', 'b', 'c'].map((id) => camera(id, results));
-  cameras.forEach((cam) => scheduler.add(cam));
-  // Camera a floods (a frame every 2 ms), b and c every 10 ms: a must not starve them.
-  let n = 0;
-  const feeders = [
-    setInterval(() => {
-      cameras[0]?.slot.offer(frame(0, n++));
-      scheduler.notify();
-    }, 2),
-    ...[1, 2].map((k) =>
+/** The FAKE slow pool with a prepare-ahead signal: wants a frame while fewer than `capacity` are in flight. */
+class FakePrefetchingPool extends FakeSlowInferencePool {
+  constructor(
+    delayMs: number,
+    readonly capacity: number,
+  ) {
+    super(delayMs);
+  }
+  acceptsIn(): number {
+    return this.inFlight < this.capacity ? 0 : Infinity;
+  }
+}
+
+for (const prefetching of [false, true]) {
+  void test(`fair across cameras with a slow inference${prefetching ? ' (runner preparing ahead: two per camera)' : ''}: round-robin, at most \`capacity\` in flight, drops counted`, async () => {
+    const pool = prefetching ? new FakePrefetchingPool(20, 2) : new FakeSlowInferencePool(20);
+    const scheduler = new Scheduler({ runner: pool, capacity: 2, deadlineMs: 5000 });
+    const results: Array<{ id: string; detections: Detection[] }> = [];
+    const cameras = ['a', 'b', 'c'].map((id) => camera(id, results));
+    cameras.forEach((cam) => scheduler.add(cam));
+    // Camera a floods (a frame every 2 ms), b and c every 10 ms: a must not starve them.
+    let n = 0;
+    const feeders = [
       setInterval(() => {
-        cameras[k]?.slot.offer(frame(k, n++));
+        cameras[0]?.slot.offer(frame(0, n++));
         scheduler.notify();
-      }, 10),
-    ),
-  ];
-  await new Promise((resolve) => setTimeout(resolve, 1500));
-  feeders.forEach(clearInterval);
-  scheduler.stopIntake();
-  assert.equal(await scheduler.drain(2000), true);
-  assert.ok(pool.maxInFlight <= 2, `max in flight ${pool.maxInFlight}`);
-  const per = ['a', 'b', 'c'].map((id) => results.filter((result) => result.id === id).length);
-  const [a = 0, b = 0, c = 0] = per;
-  assert.ok(b > 0 && c > 0, `b and c were served: ${per.join('/')}`);
-  assert.ok(a <= 1.5 * Math.min(b, c) + 3, `a (${a}) did not starve b (${b}) and c (${c})`);
-  assert.ok((cameras[0]?.slot.skipped ?? 0) > 0, 'the flooding camera dropped frames (latest wins)');
-  await pool.close();
-});
+      }, 2),
+      ...[1, 2].map((k) =>
+        setInterval(() => {
+          cameras[k]?.slot.offer(frame(k, n++));
+          scheduler.notify();
+        }, 10),
+      ),
+    ];
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    feeders.forEach(clearInterval);
+    scheduler.stopIntake();
+    assert.equal(await scheduler.drain(2000), true);
+    assert.ok(pool.maxInFlight <= 2, `max in flight ${pool.maxInFlight}`);
+    const per = ['a', 'b', 'c'].map((id) => results.filter((result) => result.id === id).length);
+    const [a = 0, b = 0, c = 0] = per;
+    assert.ok(b > 0 && c > 0, `b and c were served: ${per.join('/')}`);
+    assert.ok(a <= 1.5 * Math.min(b, c) + 3, `a (${a}) did not starve b (${b}) and c (${c})`);
+    assert.ok((cameras[0]?.slot.skipped ?? 0) > 0, 'the flooding camera dropped frames (latest wins)');
+    await pool.close();
+  });
+}
 
 void test('an inference that never answers fails at the scheduler deadline and frees capacity', async () => {
   const pool = new FakeSlowInferencePool(10);
