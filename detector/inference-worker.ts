@@ -14,7 +14,6 @@ import * as ort from 'onnxruntime-node';
 import { detectLayout } from './model/layout.ts';
 import { numberedLabels } from './model/labels.ts';
 import { inputOf, openSession } from './model/session.ts';
-import type { OutputLayout } from './model/types.ts';
 import type { InferRequest, WorkerInit, WorkerMessage, WorkerRequest } from './model/worker-protocol.ts';
 
 interface Loaded {
@@ -23,8 +22,6 @@ interface Loaded {
   outputName: string;
   width: number;
   height: number;
-  layout: OutputLayout;
-  labels: string[];
 }
 
 const port = parentPort;
@@ -93,7 +90,7 @@ async function load(): Promise<Loaded> {
     providers: opened.providers,
     ...(opened.fallbackReason === undefined ? {} : { fallbackReason: opened.fallbackReason }),
   });
-  return { session, inputName: input.name, outputName, width: input.width, height: input.height, layout, labels };
+  return { session, inputName: input.name, outputName, width: input.width, height: input.height };
 }
 
 async function handle(request: InferRequest): Promise<void> {
