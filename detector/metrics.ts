@@ -5,6 +5,9 @@
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** Millisecond histogram buckets for inference time and end-to-end latency: 5 ms doubling to ~5 s. */
+const MS_BUCKETS = [5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120];
+
 /** Counts events in the last `windowMs` to give a rate; memory bounded by `maxSamples`. */
 export class RateMeter {
   readonly #times: number[] = [];
@@ -49,14 +52,14 @@ export class DetectorMetrics {
       name: 'lookout_detector_inference_ms',
       help: 'Inference time per frame (submission to answer), ms',
       labelNames: ['camera'],
-      buckets: [5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120],
+      buckets: MS_BUCKETS,
       registers,
     });
     this.latencyMs = new Histogram({
       name: 'lookout_detector_latency_ms',
       help: 'Frame out of the decoder to detections handed to the publisher, ms',
       labelNames: ['camera'],
-      buckets: [5, 10, 20, 40, 80, 160, 320, 640, 1280, 2560, 5120],
+      buckets: MS_BUCKETS,
       registers,
     });
     this.decoderRestarts = new Counter({ name: 'lookout_detector_decoder_restarts_total', help: 'Decoder child restarts after exit or stall', labelNames: ['camera'], registers });

@@ -49,6 +49,9 @@ function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }
 
+/** How the bench's decoders are supervised: restart on exit, generous start and stall limits. */
+const SUPERVISION = { restart: true, stallMs: 30_000, startMs: 30_000, backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 } };
+
 /** One looping file camera on the real decoder → slot → scheduler → pool path. */
 function benchCamera(id: string, source: string, pool: InferencePool, scheduler: Scheduler, onFrame: (result: FrameResult) => unknown, fps?: number): CameraDetector {
   return new CameraDetector({
@@ -59,10 +62,7 @@ function benchCamera(id: string, source: string, pool: InferencePool, scheduler:
       ...(fps !== undefined ? { fps } : {}),
       width: pool.info.inputWidth,
       height: pool.info.inputHeight,
-      restart: true,
-      stallMs: 30_000,
-      startMs: 30_000,
-      backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 },
+      ...SUPERVISION,
     },
     hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
     postprocess: { minScore: 0.5, iouThreshold: 0.45 },
@@ -269,10 +269,7 @@ async function decodeCost(path: string, strategy: DecodeStrategy, width: number,
     width,
     height,
     hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
-    restart: true,
-    stallMs: 30_000,
-    startMs: 30_000,
-    backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 },
+    ...SUPERVISION,
     logger: silentLogger(),
     onFrame: () => frames++,
   });
