@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../common/log.ts';
 import { runUp, type ShutdownTrigger } from '../up.ts';
@@ -35,24 +35,31 @@ async function until(what: string, check: () => boolean, ms = 20_000) {
 // No mediamtx here (PATH without it): the demo camera stays idle and the detector reads the source.
 const ENV = { PATH: '/usr/bin:/bin', LOOKOUT_LOG_LEVEL: 'silent' };
 
-void test('demo: a crashing detector is restarted while the gateway keeps serving; events are printed; shutdown is clean', async (t) => {
+/** `runUp` in a fresh temp dir (removed after the test) with the fake detector as its child. */
+function startUp(t: TestContext, options: { demo: boolean; detectorArgs?: string[] }) {
   const dir = mkdtempSync(join(tmpdir(), 'lookout-up-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const lines: string[] = [];
-  const { shutdown, request } = trigger();
+  const control = trigger();
   const running = runUp({
     configPath: join(dir, 'lookout.yml'),
     configExplicit: false,
-    demo: false,
+    demo: options.demo,
     logger: silentLogger(),
     out: (line) => lines.push(line),
-    shutdown,
+    shutdown: control.shutdown,
     env: ENV,
     demoStateDir: join(dir, 'state'),
     demoHttpPort: 0,
-    detectorCommand: { command: process.execPath, args: [FAKE_DETECTOR, join(dir, 'state', 'demo.lookout.yml')] },
+    detectorCommand: { command: process.execPath, args: [FAKE_DETECTOR, join(dir, 'state', 'demo.lookout.yml'), ...(options.detectorArgs ?? [])] },
   });
   running.catch(() => undefined);
+  return { lines, running, request: control.request, now: control.now };
+}
+
+
+void test('demo: a crashing detector is restarted while the gateway keeps serving; events are printed; shutdown is clean', async (t) => {
+  const { lines, running, request } = startUp(t, { demo: false });
   await until('the banner', () => lines.some((line) => line.includes('/healthz')));
   assert.ok(lines.some((line) => line.includes('mediamtx was not found')), 'says the demo runs without mediamtx');
   const api = /curl (http:\/\/127\.0\.0\.1:\d+)\/healthz/.exec(lines.join('\n'))?.[1];
@@ -75,23 +82,7 @@ void test('demo: a crashing detector is restarted while the gateway keeps servin
 });
 
 void test('a second signal stops at once even when the detector ignores SIGTERM', async (t) => {
-  const dir = mkdtempSync(join(tmpdir(), 'lookout-up-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  const lines: string[] = [];
-  const { shutdown, request, now } = trigger();
-  const running = runUp({
-    configPath: join(dir, 'lookout.yml'),
-    configExplicit: false,
-    demo: true,
-    logger: silentLogger(),
-    out: (line) => lines.push(line),
-    shutdown,
-    env: ENV,
-    demoStateDir: join(dir, 'state'),
-    demoHttpPort: 0,
-    detectorCommand: { command: process.execPath, args: [FAKE_DETECTOR, join(dir, 'state', 'demo.lookout.yml'), 'stubborn'] },
-  });
-  running.catch(() => undefined);
+  const { lines, running, request, now } = startUp(t, { demo: true, detectorArgs: ['stubborn'] });
   await until('the detector event', () => lines.some((line) => line.includes('(track ')));
   const pid = Number(/\(track (\d+)\)/.exec(lines.find((line) => line.includes('(track ')) ?? '')?.[1]);
   request();
