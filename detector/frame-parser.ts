@@ -53,6 +53,22 @@ export function letterboxFor(srcWidth: number, srcHeight: number, width: number,
 /** Spare frame buffers kept by recycle(). */
 const MAX_SPARE_BUFFERS = 3;
 
+/**
+ * A frame buffer that owns its whole ArrayBuffer, whatever the frame size. Buffer.allocUnsafe slices
+ * buffers smaller than half of Buffer.poolSize out of a shared pool, and Node 24.18 raised the pool
+ * from 8 KiB to 64 KiB: a small model's frames (e.g. 96x96 RGB, 27 KiB) would then share memory,
+ * pin whole pools and be refused by recycle(). allocUnsafeSlow never pools and, like allocUnsafe,
+ * skips zero-filling (every byte is written before a frame is delivered).
+ */
+function ownedFrameBuffer(bytes: number): Buffer {
+  return Buffer.allocUnsafeSlow(bytes);
+}
+
+/** True when the view covers its whole ArrayBuffer (not a pool slice or part of a larger buffer). */
+function ownsItsMemory(data: Uint8Array): boolean {
+  return data.byteOffset === 0 && data.byteLength === data.buffer.byteLength;
+}
+
 export interface FrameAssemblerOptions {
   width: number;
   height: number;
@@ -85,7 +101,7 @@ export class FrameAssembler {
   constructor(private readonly options: FrameAssemblerOptions) {
     this.frameBytes = options.width * options.height * 3;
     this.#maxFrames = Math.max(8, Math.floor((options.maxPendingBytes ?? 64 * 1024 * 1024) / this.frameBytes));
-    this.#buffer = Buffer.allocUnsafe(this.frameBytes);
+    this.#buffer = ownedFrameBuffer(this.frameBytes);
     this.#nextIndex = options.firstIndex ?? 0;
   }
 
@@ -112,7 +128,7 @@ export class FrameAssembler {
       offset += take;
       if (this.#filled === this.frameBytes) {
         this.#frames.push({ n: this.#runFrame++, data: this.#buffer, at: Date.now(), mono: performance.now() });
-        this.#buffer = this.#spare.pop() ?? Buffer.allocUnsafe(this.frameBytes);
+        this.#buffer = this.#spare.pop() ?? ownedFrameBuffer(this.frameBytes);
         this.#filled = 0;
         while (this.#frames.length > this.#maxFrames) {
           this.#frames.shift();
@@ -127,9 +143,11 @@ export class FrameAssembler {
    * Takes back a delivered frame's buffer for a later frame: the caller must be done with it (its
    * pixels converted or the frame dropped). Saves allocating (and collecting) one frame per frame:
    * 1.2 MB at 640², dozens of times a second. At most a few are kept; others are left to the GC.
+   * Only buffers that own their whole memory are kept (a slice would pin, and write into, memory
+   * shared with something else).
    */
   recycle(data: Uint8Array): void {
-    if (!Buffer.isBuffer(data) || data.byteLength !== this.frameBytes || data.byteOffset !== 0 || this.#spare.length >= MAX_SPARE_BUFFERS) return;
+    if (!Buffer.isBuffer(data) || data.byteLength !== this.frameBytes || !ownsItsMemory(data) || this.#spare.length >= MAX_SPARE_BUFFERS) return;
     if (data === this.#buffer || this.#spare.includes(data) || this.#frames.some((frame) => frame.data === data)) return;
     this.#spare.push(data);
   }
