@@ -1,21 +1,15 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { copyFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
- * Writes a tiny but real ONNX model (one Identity node, 1x3x8x8 float) with python3-onnx, so tests
- * can exercise onnxruntime-node's loader without depending on the detector's bundled model.
+ * The smallest real ONNX model (one Identity node, `images` → `output0`, float 1x3x8x8), committed as
+ * a fixture so tests can exercise onnxruntime-node's loader without the detector's bundled model and
+ * without any Python module. scripts/models/make-tiny-model.py made it; tests never run that script.
  */
+export const TINY_MODEL = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'test', 'fixtures', 'models', 'tiny-identity.onnx');
+
+/** Puts a copy of the tiny model at `path` (tests write it into their own temp directory). */
 export function writeTinyModel(path: string): void {
-  const python = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
-  const script = [
-    'import sys, onnx',
-    'from onnx import helper, TensorProto',
-    'x = helper.make_tensor_value_info("images", TensorProto.FLOAT, [1, 3, 8, 8])',
-    'y = helper.make_tensor_value_info("output0", TensorProto.FLOAT, [1, 3, 8, 8])',
-    'g = helper.make_graph([helper.make_node("Identity", ["images"], ["output0"])], "tiny", [x], [y])',
-    'm = helper.make_model(g, opset_imports=[helper.make_opsetid("", 13)])',
-    'm.ir_version = 8',
-    'onnx.save(m, sys.argv[1])',
-  ].join('\n');
-  execFileSync(python, ['-c', script, path], { timeout: 30_000 });
+  copyFileSync(TINY_MODEL, path);
 }
