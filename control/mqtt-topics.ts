@@ -1,8 +1,10 @@
 /**
  * MQTT topic names in one place (Frigate-compatible shapes under a configurable prefix) and the
  * parser for incoming command topics. Topic levels other than the prefix come from camera ids
- * ([a-z0-9_-]) and labels (spaces become `_`), so they never contain `+`, `#` or `/`.
+ * ([a-z0-9_-]) and labels (spaces become `_`), so they never contain `+`, `#` or `/`. Fixed levels
+ * are spelled with the constants of common/topic-words.ts, the list camera ids are checked against.
  */
+import { WORD } from '../common/topic-words.ts';
 import { COMMANDS, type CommandName } from './command-table.ts';
 
 /** Which process publishes: each role owns its own retained topics so two processes never fight. */
@@ -23,11 +25,11 @@ export class MqttTopics {
 
   /** LWT/birth topic: `<prefix>/available` for the gateway (or a combined process), `<prefix>/detector/available` for a split detector. */
   available(role: ControlRole): string {
-    return role === 'detector' ? `${this.prefix}/detector/available` : `${this.prefix}/available`;
+    return role === 'detector' ? `${this.prefix}/${WORD.detector}/${WORD.available}` : `${this.prefix}/${WORD.available}`;
   }
 
   events(): string {
-    return `${this.prefix}/events`;
+    return `${this.prefix}/${WORD.events}`;
   }
 
   count(camera: string, label: string): string {
@@ -35,41 +37,51 @@ export class MqttTopics {
   }
 
   detections(camera: string): string {
-    return `${this.prefix}/${camera}/detections`;
+    return `${this.prefix}/${camera}/${WORD.detections}`;
   }
 
   set(camera: string, target: 'detect' | 'stream' | 'restart'): string {
-    return `${this.prefix}/${camera}/${target}/set`;
+    return `${this.prefix}/${camera}/${WORD[target]}/${WORD.set}`;
   }
 
   state(camera: string, target: 'detect' | 'stream'): string {
-    return `${this.prefix}/${camera}/${target}/state`;
+    return `${this.prefix}/${camera}/${WORD[target]}/${WORD.state}`;
+  }
+
+  /** Camera availability (`online`/`offline`, retained), published by the gateway. */
+  cameraAvailable(camera: string): string {
+    return `${this.prefix}/${camera}/${WORD.available}`;
   }
 
   /** JSON requests: `<prefix>/request` (command in the body) or `<prefix>/request/<a>/<b>` for command `a.b`. */
   request(command?: CommandName): string {
-    return command ? `${this.prefix}/request/${command.replace('.', '/')}` : `${this.prefix}/request`;
+    return command ? `${this.prefix}/${WORD.request}/${command.replace('.', '/')}` : `${this.prefix}/${WORD.request}`;
   }
 
   /** Fallback reply topic for MQTT 3.1.1 clients (no responseTopic property). */
   response(command?: string): string {
-    return command ? `${this.prefix}/response/${command.replace('.', '/')}` : `${this.prefix}/response`;
+    return command ? `${this.prefix}/${WORD.response}/${command.replace('.', '/')}` : `${this.prefix}/${WORD.response}`;
   }
 
-  /** Subscriptions for a process that handles `targets`. */
+  /**
+   * Subscriptions for a process that handles `targets`. No two filters may match one topic: a
+   * broker delivers a message once per matching subscription, so an overlap means a command runs
+   * twice. `<prefix>/request/#` also matches `<prefix>/request` itself (`#` includes the parent
+   * level), so it is the only request filter; reserved camera ids keep `+/<target>/set` apart.
+   */
   subscriptions(targets: ReadonlyArray<'detect' | 'stream' | 'restart'>): string[] {
-    return [...targets.map((target) => `${this.prefix}/+/${target}/set`), `${this.prefix}/request`, `${this.prefix}/request/#`];
+    return [...targets.map((target) => this.set('+', target)), `${this.prefix}/${WORD.request}/#`];
   }
 
   parse(topic: string): IncomingTopic {
     if (!topic.startsWith(`${this.prefix}/`)) return { kind: 'unknown', reason: 'outside the topic prefix' };
     const levels = topic.slice(this.prefix.length + 1).split('/');
-    if (levels[0] === 'request') {
+    if (levels[0] === WORD.request) {
       if (levels.length === 1) return { kind: 'request', command: undefined };
       const command = levels.slice(1).join('.');
       return { kind: 'request', command };
     }
-    if (levels.length === 3 && levels[2] === 'set') {
+    if (levels.length === 3 && levels[2] === WORD.set) {
       const [camera, target] = levels as [string, string];
       if (target === 'detect' || target === 'stream' || target === 'restart') return { kind: 'set', camera, target };
       return { kind: 'unknown', reason: `unknown set target "${target}"` };

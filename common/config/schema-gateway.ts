@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs, host, port } from './fields.ts';
+import { notReservedTopicWord } from '../topic-words.ts';
 
 /** Camera ids become mediamtx path names and MQTT/NATS topic levels. */
 export const CAMERA_ID = /^[a-z0-9_-]{1,64}$/;
@@ -36,7 +37,7 @@ export const cameraTimeoutsSchema = z.strictObject({
 });
 
 export const cameraSchema = z.strictObject({
-  id: z.string().regex(CAMERA_ID, 'must match [a-z0-9_-]{1,64}'),
+  id: z.string().regex(CAMERA_ID, 'must match [a-z0-9_-]{1,64}').superRefine(notReservedTopicWord),
   name: z.string().min(1).max(128).optional(),
   source: z
     .string()

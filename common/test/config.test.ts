@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, parseConfigText } from '../config/load.ts';
+import { TOPIC_WORD_REASONS } from '../topic-words.ts';
 
 function errorsOf(yaml: string, env: NodeJS.ProcessEnv = {}): string[] {
   try {
@@ -36,6 +37,16 @@ const badConfigs: Array<[string, string, string]> = [
   ['transcode with copy', 'cameras:\n  - id: a\n    source: testsrc://\n    transcode:\n      width: 640\n', 'cameras[0].transcode: needs video: h264'],
   ['yaml syntax', 'cameras: [\n', 'YAML:'],
   ['missing env var', 'http:\n  token: ${LOOKOUT_TOKEN}\n', 'http.token: environment variable LOOKOUT_TOKEN is not set'],
+  [
+    'reserved id detector',
+    'cameras:\n  - id: a\n    source: testsrc://\n  - id: b\n    source: testsrc://\n  - id: detector\n    source: testsrc://\n',
+    'cameras[2].id: "detector" is reserved: it is the detector\'s own topic level (lookout/detector/available)',
+  ],
+  ['reserved id request', 'cameras:\n  - id: request\n    source: testsrc://\n', 'cameras[0].id: "request" is reserved: it is the command request topic (lookout/request'],
+  ['reserved id available', 'cameras:\n  - id: available\n    source: testsrc://\n', 'cameras[0].id: "available" is reserved: it is the availability topic level'],
+  ['reserved id events', 'cameras:\n  - id: events\n    source: testsrc://\n', 'cameras[0].id: "events" is reserved: it is the events topic (lookout/events'],
+  ['reserved id control', 'cameras:\n  - id: control\n    source: testsrc://\n', 'cameras[0].id: "control" is reserved: it is the NATS control subject level'],
+  ['reserved id stats', 'cameras:\n  - id: stats\n    source: testsrc://\n', 'cameras[0].id: "stats" is reserved: it is kept for a stats topic'],
 ];
 
 for (const [name, yaml, expected] of badConfigs) {
@@ -62,4 +73,19 @@ void test('secrets come from the environment', () => {
   });
   assert.equal(config.http.token, 'a-long-token');
   assert.equal(config.cameras[0]?.source, 'rtsp://admin:pw@cam/x');
+});
+
+void test('every reserved topic word is refused as a camera id, with its reason; ids around them are accepted', () => {
+  for (const [word, reason] of Object.entries(TOPIC_WORD_REASONS)) {
+    const issues = errorsOf(`cameras:\n  - id: ${word}\n    source: testsrc://\n`);
+    assert.ok(
+      issues.some((issue) => issue.startsWith(`cameras[0].id: ${JSON.stringify(word)} is reserved: ${reason}`)),
+      `${word}: ${JSON.stringify(issues)}`,
+    );
+  }
+  const config = parseConfigText('cameras:\n  - id: detector2\n    source: testsrc://\n  - id: front-request\n    source: testsrc://\n', { env: {} });
+  assert.deepEqual(
+    config.cameras.map((camera) => camera.id),
+    ['detector2', 'front-request'],
+  );
 });
