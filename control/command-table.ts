@@ -10,6 +10,7 @@ import { z } from 'zod';
 import type { DetectControl, StreamControl } from './controls.ts';
 import { CommandError, errorReply, isCommandError, okReply, requestIdOf, type ErrorCode, type ReplyEnvelope } from './envelope.ts';
 import { KeyedSerializer } from '../common/keyed-serializer.ts';
+import type { CommandMetrics, CommandTransport } from './command-metrics.ts';
 
 /** Every command name; `stream.*` need a StreamControl, `detect.*` a DetectControl. */
 export const COMMANDS = [
@@ -50,6 +51,8 @@ export interface CommandTableOptions {
   commandTimeoutMs?: number;
   /** Called after a command changed (or re-asserted) a camera's state. */
   onState?: (change: StateChange) => void;
+  /** Counts every execution (and the transports' dropped duplicates). */
+  metrics?: CommandMetrics;
 }
 
 type Handler = (camera: string) => Promise<unknown>;
@@ -65,11 +68,13 @@ export class CommandTable {
   readonly #serializer = new KeyedSerializer();
   readonly #timeoutMs: number;
   readonly #onState: ((change: StateChange) => void) | undefined;
+  readonly metrics: CommandMetrics | undefined;
 
   constructor(readonly options: CommandTableOptions) {
     this.#cameras = new Set(options.cameras);
     this.#timeoutMs = options.commandTimeoutMs ?? 30_000;
     this.#onState = options.onState;
+    this.metrics = options.metrics;
     const { stream, detect } = options;
     if (stream) {
       this.#handlers.set('stream.pause', (id) => this.#change(id, 'stream', false, () => stream.pause(id)));
@@ -112,8 +117,17 @@ export class CommandTable {
     return this.#serializer.idle();
   }
 
-  /** Validates an untrusted payload and runs it; always resolves to an envelope. */
-  async execute(payload: unknown): Promise<ReplyEnvelope> {
+  /**
+   * Validates an untrusted payload and runs it; always resolves to an envelope. Every call counts
+   * once in `lookout_commands_executed_total` under `transport` (the HTTP adapter passes nothing).
+   */
+  async execute(payload: unknown, transport: CommandTransport = 'http'): Promise<ReplyEnvelope> {
+    const envelope = await this.#execute(payload);
+    this.metrics?.executed((payload as { command?: unknown } | null)?.command, transport, envelope.status === 'ok' ? 'ok' : (envelope.error?.code ?? 'internal'));
+    return envelope;
+  }
+
+  async #execute(payload: unknown): Promise<ReplyEnvelope> {
     const id = requestIdOf(payload);
     const parsed = commandRequestSchema.safeParse(payload);
     if (!parsed.success) {

@@ -17,6 +17,7 @@ import type { LookoutConfig } from '../common/config/schema.ts';
 import type { Logger } from '../common/log.ts';
 import { CircuitBreaker, circuitGauge } from './circuit-breaker.ts';
 import { CommandTable, type StateChange } from './command-table.ts';
+import { commandMetrics } from './command-metrics.ts';
 import type { DetectControl, StreamControl } from './controls.ts';
 import { eventRoutes } from './events-http.ts';
 import { FrigateEventFormatter, type FrigateEvent, type TrackEventLike } from './frigate-events.ts';
@@ -85,6 +86,7 @@ export class ControlPlane {
       ...(options.stream ? { stream: options.stream } : {}),
       ...(options.detect ? { detect: options.detect } : {}),
       onState: (change) => this.#onState(change),
+      metrics: commandMetrics(options.registry ?? defaultRegistry),
     });
     this.recent = new RecentEvents(config.outbox.recent_events);
     this.outbox = new Outbox({

@@ -6,19 +6,24 @@
  *    `correlationData` echoed, else on `<prefix>/response[/<a>/<b>]` for 3.1.1 clients.
  * Retained messages on command topics are ignored with a log line (a retained command would re-fire
  * on every reconnect). Known commands handled by another process (split gateway/detector) are left
- * for that process to answer.
+ * for that process to answer. A JSON request seen again within the dedupe window (same reply topic,
+ * correlation data and id) is dropped without a reply and counted: one request, one execution, one
+ * reply, whatever the broker delivers twice.
  */
 import type { IClientPublishOptions, IPublishPacket } from 'mqtt';
 import type { Logger } from '../common/log.ts';
 import type { CommandTable } from './command-table.ts';
 import { errorReply, requestIdOf, type ReplyEnvelope } from './envelope.ts';
 import { isCommandName, type MqttTopics } from './mqtt-topics.ts';
+import { RecentRequestIds, requestKey } from './recent-request-ids.ts';
 
 export interface MqttCommandHandlerOptions {
   table: CommandTable;
   topics: MqttTopics;
   logger: Logger;
   maxPayloadBytes: number;
+  /** Dedupe window for request ids (default: 60 s, 4096 ids). */
+  recent?: RecentRequestIds;
   reply(topic: string, payload: string, options: IClientPublishOptions): Promise<void>;
 }
 
@@ -31,9 +36,12 @@ const SET_COMMANDS = {
 } as const;
 
 export class MqttCommandHandler {
-  readonly stats = { handled: 0, ignored: 0, ignoredRetained: 0, errorReplies: 0 };
+  readonly stats = { handled: 0, ignored: 0, ignoredRetained: 0, errorReplies: 0, duplicates: 0 };
+  readonly #recent: RecentRequestIds;
 
-  constructor(readonly options: MqttCommandHandlerOptions) {}
+  constructor(readonly options: MqttCommandHandlerOptions) {
+    this.#recent = options.recent ?? new RecentRequestIds();
+  }
 
   subscriptions(): string[] {
     const { table, topics } = this.options;
@@ -64,7 +72,7 @@ export class MqttCommandHandler {
     if (!command) return this.#ignore(topic, `payload "${word}" is not one of ${Object.keys(commands).join('|')}`);
     if (!this.options.table.handles(command)) return;
     this.stats.handled++;
-    void this.options.table.execute({ command, camera }).then((reply) => {
+    void this.options.table.execute({ command, camera }, 'mqtt').then((reply) => {
       if (reply.status === 'error') {
         this.stats.errorReplies++;
         this.options.logger.warn({ topic, error: reply.error }, 'mqtt set command failed');
@@ -99,8 +107,15 @@ export class MqttCommandHandler {
     }
     const command = (request as { command?: unknown } | null)?.command;
     if (typeof command === 'string' && isCommandName(command) && !table.handles(command)) return;
+    const key = requestKey(destination, requestIdOf(request), properties?.correlationData?.toString('base64'));
+    if (key !== undefined && !this.#recent.admit(key)) {
+      this.stats.duplicates++;
+      table.metrics?.duplicate('mqtt');
+      this.options.logger.debug({ topic, id: requestIdOf(request) }, 'dropping a repeated mqtt request (same id within the dedupe window)');
+      return;
+    }
     this.stats.handled++;
-    const envelope = await table.execute(request);
+    const envelope = await table.execute(request, 'mqtt');
     if (envelope.id === undefined) {
       const id = requestIdOf(request);
       if (id !== undefined) envelope.id = id;

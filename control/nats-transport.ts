@@ -4,6 +4,8 @@
  * `lookout.<site>.control.>` handed to the command table, events and per-frame detections on
  * core subjects. Core NATS drops what is published while disconnected, so `publish()` refuses
  * (SinkUnavailableError) instead, and the outbox keeps the item until the connection is back.
+ * One subscription for control (no overlap), and a request seen again within the dedupe window
+ * (same reply inbox and id) is dropped without a reply and counted, so each request runs once.
  */
 import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../common/log.ts';
@@ -14,6 +16,7 @@ import { SinkUnavailableError, withTimeout } from './deadline.ts';
 import { errorReply, requestIdOf, type ReplyEnvelope } from './envelope.ts';
 import { isCommandName } from './mqtt-topics.ts';
 import { NatsSubjects } from './nats-subjects.ts';
+import { RecentRequestIds, requestKey } from './recent-request-ids.ts';
 
 export interface NatsTransportOptions {
   config: NatsConfig;
@@ -27,7 +30,8 @@ export interface NatsTransportOptions {
 
 export class NatsTransport {
   readonly subjects: NatsSubjects;
-  readonly stats = { reconnects: 0, requests: 0, errorReplies: 0, ignored: 0, detectionsDropped: 0 };
+  readonly stats = { reconnects: 0, requests: 0, errorReplies: 0, ignored: 0, detectionsDropped: 0, duplicates: 0 };
+  readonly #recent = new RecentRequestIds();
   #nc: NatsConnection | undefined;
   #connecting: Promise<NatsConnection | undefined> | undefined;
   #connected = false;
@@ -186,6 +190,13 @@ export class NatsTransport {
     if (body === null || typeof body !== 'object' || Array.isArray(body)) {
       return respond(errorReply('bad_request', 'request: must be empty or a JSON object such as {"id":"r1"}', requestIdOf(body)));
     }
-    respond(await table.execute({ ...(body as Record<string, unknown>), command: target.command, camera: target.camera }));
+    const key = requestKey(msg.subject, requestIdOf(body), msg.reply || undefined);
+    if (key !== undefined && !this.#recent.admit(key)) {
+      this.stats.duplicates++;
+      table.metrics?.duplicate('nats');
+      this.options.logger.debug({ subject: msg.subject }, 'dropping a repeated nats request (same reply inbox and id within the dedupe window)');
+      return;
+    }
+    respond(await table.execute({ ...(body as Record<string, unknown>), command: target.command, camera: target.camera }, 'nats'));
   }
 }
