@@ -1,0 +1,298 @@
+/**
+ * The detector's event store: one SQLite database in the state directory (WAL mode) with every
+ * event, the zones it entered (a table of its own, indexed for the `zone` filter) and its snapshot's
+ * metadata. The tracker's camelCase event is stored in Frigate's snake_case shape; fields this store
+ * does not know are kept in a JSON column and returned as they came (in snake_case).
+ *
+ * Durability: every write is its own transaction. With WAL and `synchronous=NORMAL` a committed
+ * transaction is in the WAL file before the call returns, so it survives the process being killed
+ * (SIGKILL, OOM); only an OS crash or power loss can drop the last transactions.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { openSqlite, type SqlDatabase, type SqlRow, type SqlValue } from './sqlite.ts';
+
+export type Box4 = [number, number, number, number];
+
+/** The snapshot facts of an event (Frigate's `snapshot` object). */
+export interface SnapshotMeta {
+  frame_time: number;
+  box: Box4;
+  area: number;
+  score: number;
+}
+
+/** An event as the API and MQTT show it. */
+export interface StoredEvent {
+  id: string;
+  camera: string;
+  label: string;
+  score: number;
+  top_score: number;
+  box: Box4 | null;
+  area: number | null;
+  region: Box4 | null;
+  current_zones: string[];
+  entered_zones: string[];
+  stationary: boolean;
+  start_time: number;
+  end_time: number | null;
+  false_positive: boolean;
+  has_snapshot: boolean;
+  snapshot: SnapshotMeta | null;
+  [extra: string]: unknown;
+}
+
+/** What the store takes: the tracker's event (detector/track/types.ts), more fields allowed. */
+export interface EventInput {
+  id: string;
+  camera: string;
+  label: string;
+  score: number;
+  topScore?: number;
+  box?: readonly number[];
+  area?: number;
+  region?: readonly number[];
+  currentZones?: readonly string[];
+  enteredZones?: readonly string[];
+  stationary?: boolean;
+  firstSeen: number;
+  endTime?: number | null;
+  falsePositive?: boolean;
+  [extra: string]: unknown;
+}
+
+export interface EventFilter {
+  camera?: string;
+  label?: string;
+  /** Matches `entered_zones`. */
+  zone?: string;
+  /** Seconds since the epoch (start_time > after, start_time < before). */
+  after?: number;
+  before?: number;
+  hasSnapshot?: boolean;
+  limit: number;
+}
+
+const KNOWN = new Set(['type', 'id', 'camera', 'label', 'score', 'topScore', 'box', 'area', 'region', 'currentZones', 'enteredZones', 'stationary', 'firstSeen', 'endTime', 'falsePositive', 'hasSnapshot', 'snapshot']);
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  id TEXT PRIMARY KEY,
+  camera TEXT NOT NULL,
+  label TEXT NOT NULL,
+  score REAL NOT NULL,
+  top_score REAL NOT NULL,
+  box TEXT,
+  area REAL,
+  region TEXT,
+  current_zones TEXT NOT NULL DEFAULT '[]',
+  entered_zones TEXT NOT NULL DEFAULT '[]',
+  stationary INTEGER NOT NULL DEFAULT 0,
+  start_time REAL NOT NULL,
+  end_time REAL,
+  false_positive INTEGER NOT NULL DEFAULT 0,
+  has_snapshot INTEGER NOT NULL DEFAULT 0,
+  snapshot TEXT,
+  snapshot_bytes INTEGER NOT NULL DEFAULT 0,
+  snapshot_files INTEGER NOT NULL DEFAULT 0,
+  extra TEXT NOT NULL DEFAULT '{}'
+);
+CREATE INDEX IF NOT EXISTS events_start ON events (start_time);
+CREATE INDEX IF NOT EXISTS events_camera_start ON events (camera, start_time);
+CREATE INDEX IF NOT EXISTS events_label_start ON events (label, start_time);
+CREATE INDEX IF NOT EXISTS events_snapshot_start ON events (has_snapshot, start_time);
+CREATE TABLE IF NOT EXISTS event_zones (
+  event_id TEXT NOT NULL REFERENCES events (id) ON DELETE CASCADE,
+  zone TEXT NOT NULL,
+  PRIMARY KEY (zone, event_id)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS event_zones_event ON event_zones (event_id);
+`;
+
+/** Epoch seconds from the tracker's milliseconds (seconds pass through). */
+function seconds(time: number): number {
+  return time > 1e11 ? time / 1000 : time;
+}
+
+function snake(key: string): string {
+  return key.replace(/[A-Z]/g, (letter) => `_${letter.toLowerCase()}`);
+}
+
+function json(value: unknown): string | null {
+  return value === undefined || value === null ? null : JSON.stringify(value);
+}
+
+function parse<T>(value: SqlValue | undefined, fallback: T): T {
+  return typeof value === 'string' ? (JSON.parse(value) as T) : fallback;
+}
+
+export class EventStore {
+  readonly #db: SqlDatabase;
+  readonly #upsert;
+  readonly #zone;
+
+  private constructor(db: SqlDatabase) {
+    this.#db = db;
+    this.#upsert = db.prepare(`INSERT INTO events (id, camera, label, score, top_score, box, area, region, current_zones, entered_zones, stationary, start_time, end_time, false_positive, extra)
+      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+      ON CONFLICT (id) DO UPDATE SET score = excluded.score, top_score = max(events.top_score, excluded.top_score), box = excluded.box, area = excluded.area,
+        region = excluded.region, current_zones = excluded.current_zones, entered_zones = excluded.entered_zones, stationary = excluded.stationary,
+        end_time = excluded.end_time, false_positive = excluded.false_positive, extra = excluded.extra`);
+    this.#zone = db.prepare('INSERT OR IGNORE INTO event_zones (event_id, zone) VALUES (?, ?)');
+  }
+
+  /** Opens or creates the database at `path` (`:memory:` for none). */
+  static async open(path: string): Promise<EventStore> {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    const db = await openSqlite(path);
+    try {
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 2000;');
+      db.exec(SCHEMA);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new EventStore(db);
+  }
+
+  get driver(): SqlDatabase['driver'] {
+    return this.#db.driver;
+  }
+
+  /** Inserts or updates an event and its entered zones (one transaction). */
+  upsert(event: EventInput): void {
+    const extra: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(event)) if (!KNOWN.has(key) && value !== undefined) extra[snake(key)] = value;
+    this.#transaction(() => {
+      this.#upsert.run(
+        event.id,
+        event.camera,
+        event.label,
+        event.score,
+        event.topScore ?? event.score,
+        json(event.box),
+        event.area ?? null,
+        json(event.region),
+        JSON.stringify(event.currentZones ?? []),
+        JSON.stringify(event.enteredZones ?? []),
+        event.stationary ? 1 : 0,
+        seconds(event.firstSeen),
+        event.endTime === undefined || event.endTime === null ? null : seconds(event.endTime),
+        event.falsePositive ? 1 : 0,
+        JSON.stringify(extra),
+      );
+      for (const zone of event.enteredZones ?? []) this.#zone.run(event.id, zone);
+    });
+  }
+
+  /** Records a snapshot whose files are already on disk (files first, row last). False: no such event. */
+  setSnapshot(id: string, meta: SnapshotMeta, files: number, bytes: number): boolean {
+    const result = this.#db.prepare('UPDATE events SET has_snapshot = 1, snapshot = ?, snapshot_files = ?, snapshot_bytes = ? WHERE id = ?').run(JSON.stringify(meta), files, bytes, id);
+    return Number(result.changes) > 0;
+  }
+
+  /** Marks an event as having no snapshot (before its files are deleted). */
+  clearSnapshot(id: string): void {
+    this.#db.prepare('UPDATE events SET has_snapshot = 0, snapshot = NULL, snapshot_files = 0, snapshot_bytes = 0 WHERE id = ?').run(id);
+  }
+
+  deleteEvent(id: string): void {
+    this.#db.prepare('DELETE FROM events WHERE id = ?').run(id);
+  }
+
+  get(id: string): StoredEvent | undefined {
+    const row = this.#db.prepare('SELECT * FROM events WHERE id = ?').get(id);
+    return row ? toEvent(row) : undefined;
+  }
+
+  /** Newest first. */
+  query(filter: EventFilter): StoredEvent[] {
+    const where: string[] = [];
+    const params: SqlValue[] = [];
+    const add = (clause: string, value: SqlValue) => {
+      where.push(clause);
+      params.push(value);
+    };
+    if (filter.camera !== undefined) add('camera = ?', filter.camera);
+    if (filter.label !== undefined) add('label = ?', filter.label);
+    if (filter.zone !== undefined) add('id IN (SELECT event_id FROM event_zones WHERE zone = ?)', filter.zone);
+    if (filter.after !== undefined) add('start_time > ?', filter.after);
+    if (filter.before !== undefined) add('start_time < ?', filter.before);
+    if (filter.hasSnapshot !== undefined) add('has_snapshot = ?', filter.hasSnapshot ? 1 : 0);
+    const sql = `SELECT * FROM events ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY start_time DESC, id DESC LIMIT ?`;
+    return this.#db
+      .prepare(sql)
+      .all(...params, filter.limit)
+      .map(toEvent);
+  }
+
+  /** Snapshot files and bytes on record. */
+  snapshotTotals(): { events: number; files: number; bytes: number } {
+    const row = this.#db.prepare('SELECT count(*) AS events, coalesce(sum(snapshot_files), 0) AS files, coalesce(sum(snapshot_bytes), 0) AS bytes FROM events WHERE has_snapshot = 1').get();
+    return { events: Number(row?.events ?? 0), files: Number(row?.files ?? 0), bytes: Number(row?.bytes ?? 0) };
+  }
+
+  /** Events with a snapshot, oldest first. */
+  oldestSnapshots(limit: number): Array<{ id: string; files: number; bytes: number }> {
+    return this.#db
+      .prepare('SELECT id, snapshot_files AS files, snapshot_bytes AS bytes FROM events WHERE has_snapshot = 1 ORDER BY start_time ASC LIMIT ?')
+      .all(limit)
+      .map((row) => ({ id: String(row.id), files: Number(row.files), bytes: Number(row.bytes) }));
+  }
+
+  /** Ids of events that started before `seconds` (oldest first). */
+  startedBefore(time: number, limit: number): Array<{ id: string; hasSnapshot: boolean }> {
+    return this.#db
+      .prepare('SELECT id, has_snapshot FROM events WHERE start_time < ? ORDER BY start_time ASC LIMIT ?')
+      .all(time, limit)
+      .map((row) => ({ id: String(row.id), hasSnapshot: row.has_snapshot === 1 }));
+  }
+
+  /** Ids of every event that has a snapshot on record (startup sweep). */
+  snapshotIds(): Set<string> {
+    return new Set(this.#db.prepare('SELECT id FROM events WHERE has_snapshot = 1').all().map((row) => String(row.id)));
+  }
+
+  count(): number {
+    return Number(this.#db.prepare('SELECT count(*) AS n FROM events').get()?.n ?? 0);
+  }
+
+  close(): void {
+    this.#db.close();
+  }
+
+  #transaction(work: () => void): void {
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      work();
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}
+
+function toEvent(row: SqlRow): StoredEvent {
+  const extra = parse<Record<string, unknown>>(row.extra, {});
+  return {
+    ...extra,
+    id: String(row.id),
+    camera: String(row.camera),
+    label: String(row.label),
+    score: Number(row.score),
+    top_score: Number(row.top_score),
+    box: parse<Box4 | null>(row.box, null),
+    area: row.area === null ? null : Number(row.area),
+    region: parse<Box4 | null>(row.region, null),
+    current_zones: parse<string[]>(row.current_zones, []),
+    entered_zones: parse<string[]>(row.entered_zones, []),
+    stationary: row.stationary === 1,
+    start_time: Number(row.start_time),
+    end_time: row.end_time === null ? null : Number(row.end_time),
+    false_positive: row.false_positive === 1,
+    has_snapshot: row.has_snapshot === 1,
+    snapshot: parse<SnapshotMeta | null>(row.snapshot, null),
+  };
+}
