@@ -12,7 +12,7 @@ import { tempDir } from './clips.ts';
 
 const WRITER = fileURLToPath(new URL('event-store-writer.ts', import.meta.url));
 
-test('filters: camera, label, zone (entered_zones), after/before in seconds, has_snapshot, limit; newest first', async () => {
+void test('filters: camera, label, zone (entered_zones), after/before in seconds, has_snapshot, limit; newest first', async () => {
   const store = await EventStore.open(':memory:');
   try {
     const base = 1_764_596_400;
@@ -64,7 +64,7 @@ test('filters: camera, label, zone (entered_zones), after/before in seconds, has
   }
 });
 
-test('SIGKILL of the writing process loses no acknowledged event', async () => {
+void test('SIGKILL of the writing process loses no acknowledged event', async () => {
   const dir = tempDir('lookout-store-kill-');
   const path = join(dir.path, 'events.db');
   try {
