@@ -1,17 +1,25 @@
 #!/usr/bin/env bash
-# Sets up a Lookout checkout: ffmpeg (apt, when missing), npm dependencies (npm ci), and the pinned
-# mediamtx (scripts/install-mediamtx.sh, when online). Prints what it installed, what it skipped
-# and why. Safe to run again: what is already there is left alone.
+# Sets up a Lookout checkout: the programs in scripts/tools.txt (apt, when missing), npm dependencies
+# (npm ci), the pinned mediamtx (scripts/install-mediamtx.sh, when online) and, with --dev, what the
+# tests need too (brokers, shellcheck, systemd tools, ...) plus Node 24 from the npm registry for the
+# second test run. Prints what it installed, what it skipped and why. Safe to run again: what is
+# already there is left alone, so `npm run check` runs it (--dev --quiet) before the tests.
 #
-# usage: bash scripts/setup.sh [--dry-run] [--skip-apt] [--skip-npm] [--skip-mediamtx]
+# usage: bash scripts/setup.sh [--dev] [--quiet] [--dry-run] [--skip-apt] [--skip-npm] [--skip-mediamtx]
+#   --dev            also install the test tools (scope "dev" in scripts/tools.txt) and Node 24 into .tmp/node24
+#   --quiet          print only what was installed or is missing (nothing when all is in place)
 #   --dry-run        say what would be done, change nothing
-#   --skip-apt       never call apt-get (ffmpeg must already be installed)
-#   --skip-npm       do not run npm ci
+#   --skip-apt       never call apt-get (the listed programs must already be installed)
+#   --skip-npm       do not run npm ci (Node 24 is still fetched with --dev)
 #   --skip-mediamtx  do not download mediamtx (Lookout still runs; the demo reads the source directly)
 # exit: 0 when everything required is in place (mediamtx is optional), 1 otherwise, 64 on bad usage.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+TOOLS_FILE="$ROOT/scripts/tools.txt"
+NODE24_PREFIX="$ROOT/.tmp/node24"
+DEV=0
+QUIET=0
 DRY_RUN=0
 SKIP_APT=0
 SKIP_NPM=0
@@ -22,12 +30,14 @@ MISSING=()
 
 for arg in "$@"; do
   case "$arg" in
+    --dev) DEV=1 ;;
+    --quiet) QUIET=1 ;;
     --dry-run) DRY_RUN=1 ;;
     --skip-apt) SKIP_APT=1 ;;
     --skip-npm) SKIP_NPM=1 ;;
     --skip-mediamtx) SKIP_MEDIAMTX=1 ;;
     -h | --help)
-      sed -n '2,11p' "${BASH_SOURCE[0]}"
+      sed -n '2,15p' "${BASH_SOURCE[0]}"
       exit 0
       ;;
     *)
@@ -36,6 +46,10 @@ for arg in "$@"; do
       ;;
   esac
 done
+
+# onnxruntime-node's install script would download CUDA libraries from NuGet; the CPU binaries ship
+# in the package. Its documented switch, for every npm ci this script (or a child) runs.
+export ONNXRUNTIME_NODE_INSTALL=skip
 
 say() { printf 'setup: %s\n' "$*"; }
 installed() { INSTALLED+=("$1"); }
@@ -55,46 +69,84 @@ as_root() {
   fi
 }
 
+# A program is there when it is on PATH or in the sbin directories: Debian puts mosquitto and
+# nats-server in /usr/sbin, which a non-root PATH lacks (scripts/run-tests.mjs adds them for the tests).
+have() { PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" command -v "$1" >/dev/null 2>&1; }
+
+describe() {
+  case "$1" in
+    ffmpeg | ffprobe) "$1" -hide_banner -version 2>/dev/null | head -n 1 | cut -d' ' -f1-3 ;;
+    *) PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" command -v "$1" ;;
+  esac
+}
+
 check_node() {
   if ! command -v node >/dev/null 2>&1; then
-    missing "node: not installed; install Node.js 20 or newer (https://nodejs.org, or NodeSource for Debian/Raspberry Pi OS)"
+    missing "node: not installed; install Node.js 20 or 24 (https://nodejs.org, or NodeSource for Debian/Raspberry Pi OS)"
     return
   fi
   local major
   major="$(node -p 'process.versions.node.split(".")[0]')"
   if [[ "$major" -lt 20 ]]; then
-    missing "node: $(node --version) is too old; Node.js 20 or newer is required"
+    missing "node: $(node --version) is too old; Node.js 20 or newer is required (tested: 20 and 24)"
   else
     skipped "node: $(node --version) already installed"
   fi
 }
 
-install_ffmpeg() {
-  if command -v ffmpeg >/dev/null 2>&1; then
-    skipped "ffmpeg: already installed ($(ffmpeg -hide_banner -version | head -n 1 | cut -d' ' -f1-3))"
-    return
-  fi
-  if [[ "$SKIP_APT" -eq 1 ]]; then
-    missing "ffmpeg: not installed and --skip-apt given; install it with your package manager"
-    return
-  fi
-  if ! command -v apt-get >/dev/null 2>&1; then
-    missing "ffmpeg: not installed and this system has no apt-get; install ffmpeg with your package manager"
+# The programs of scripts/tools.txt this run needs (scope run, plus dev with --dev) whose source is a
+# Debian package; other sources (essential, node, optional, script:*) are never installed by apt.
+APT_PROGRAMS=()
+APT_PACKAGES=()
+read_tool_list() {
+  local program source scope
+  while read -r program source scope _; do
+    [[ -z "$program" || "$program" == \#* ]] && continue
+    [[ "$scope" == "dev" && "$DEV" -eq 0 ]] && continue
+    case "$source" in essential | node | optional | script:*) continue ;; esac
+    APT_PROGRAMS+=("$program")
+    APT_PACKAGES+=("$source")
+  done <"$TOOLS_FILE"
+}
+
+install_apt_tools() {
+  local i need=() packages=()
+  for i in "${!APT_PROGRAMS[@]}"; do
+    local program="${APT_PROGRAMS[$i]}" package="${APT_PACKAGES[$i]}"
+    if have "$program"; then
+      skipped "$program: already installed ($(describe "$program"))"
+    else
+      need+=("$i")
+      [[ " ${packages[*]-} " == *" $package "* ]] || packages+=("$package")
+    fi
+  done
+  [[ "${#need[@]}" -eq 0 ]] && return
+  if [[ "$SKIP_APT" -eq 1 ]] || ! command -v apt-get >/dev/null 2>&1; then
+    local why="this system has no apt-get"
+    [[ "$SKIP_APT" -eq 1 ]] && why="--skip-apt given"
+    for i in "${need[@]}"; do missing "${APT_PROGRAMS[$i]}: not installed and $why; install Debian package ${APT_PACKAGES[$i]} (or equivalent)"; done
     return
   fi
   if [[ "$DRY_RUN" -eq 1 ]]; then
-    skipped "ffmpeg: would run: apt-get install --no-install-recommends ffmpeg (dry run)"
+    for i in "${need[@]}"; do skipped "${APT_PROGRAMS[$i]}: would run: apt-get install --no-install-recommends ${APT_PACKAGES[$i]} (dry run)"; done
     return
   fi
-  local rc=0
-  as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends ffmpeg || rc=$?
-  if [[ "$rc" -eq 2 ]] && ! command -v sudo >/dev/null 2>&1 && [[ "$(id -u)" -ne 0 ]]; then
-    missing "ffmpeg: not installed; not root and no sudo: run as root: apt-get install ffmpeg"
-  elif [[ "$rc" -ne 0 ]] || ! command -v ffmpeg >/dev/null 2>&1; then
-    missing "ffmpeg: apt-get install failed (exit $rc); run: sudo apt-get install ffmpeg"
-  else
-    installed "ffmpeg: $(ffmpeg -hide_banner -version | head -n 1 | cut -d' ' -f1-3) (apt)"
-  fi
+  local rc=0 log
+  log="$(mktemp)"
+  say "installing with apt-get: ${packages[*]}"
+  { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}"; } >"$log" 2>&1 || rc=$?
+  [[ "$QUIET" -eq 1 && "$rc" -eq 0 ]] || cat "$log"
+  rm -f "$log"
+  for i in "${need[@]}"; do
+    local program="${APT_PROGRAMS[$i]}" package="${APT_PACKAGES[$i]}"
+    if have "$program"; then
+      installed "$program: $(describe "$program") (apt package $package)"
+    elif [[ "$rc" -eq 2 ]]; then
+      missing "$program: not installed; not root and no sudo: run as root: apt-get install $package"
+    else
+      missing "$program: apt-get install $package failed (exit $rc); run: sudo apt-get install $package"
+    fi
+  done
 }
 
 install_npm_dependencies() {
@@ -111,9 +163,43 @@ install_npm_dependencies() {
     return
   fi
   if (cd "$ROOT" && npm ci --no-audit --no-fund); then
-    installed "npm dependencies: npm ci (onnxruntime-node for $(uname -m))"
+    installed "npm dependencies: npm ci (onnxruntime-node for $(uname -m), its CUDA download skipped)"
   else
     missing "npm dependencies: npm ci failed (see above); the registry must be reachable"
+  fi
+}
+
+# Node 24 for the tests' second run: the npm registry's prebuilt node-linux-<arch> package in an
+# ignored prefix (no other download host). Kept across runs; `rm -rf .tmp/node24` refreshes it.
+install_node24() {
+  local arch
+  case "$(uname -m)" in
+    x86_64 | amd64) arch=x64 ;;
+    aarch64 | arm64) arch=arm64 ;;
+    *)
+      missing "node 24: the npm registry has no prebuilt node-linux package for $(uname -m); the tests run on this machine's Node only"
+      return
+      ;;
+  esac
+  local bin="$NODE24_PREFIX/node_modules/node-linux-$arch/bin/node" version
+  if [[ -x "$bin" ]] && version="$("$bin" --version 2>/dev/null)" && [[ "$version" == v24.* ]]; then
+    skipped "node 24: already in .tmp/node24 ($version)"
+    return
+  fi
+  if ! command -v npm >/dev/null 2>&1; then
+    missing "node 24: npm is not installed, so node-linux-$arch@24 cannot be fetched"
+    return
+  fi
+  if [[ "$DRY_RUN" -eq 1 ]]; then
+    skipped "node 24: would run: npm install --prefix .tmp/node24 --no-save node-linux-$arch@24 (dry run)"
+    return
+  fi
+  mkdir -p "$NODE24_PREFIX"
+  if npm install --prefix "$NODE24_PREFIX" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "node-linux-$arch@24" >/dev/null &&
+    version="$("$bin" --version 2>/dev/null)"; then
+    installed "node 24: $version in .tmp/node24 (npm package node-linux-$arch)"
+  else
+    missing "node 24: npm install node-linux-$arch@24 failed; the registry must be reachable"
   fi
 }
 
@@ -145,18 +231,32 @@ install_mediamtx() {
 }
 
 check_node
-install_ffmpeg
+read_tool_list
+install_apt_tools
 install_npm_dependencies
+[[ "$DEV" -eq 1 ]] && install_node24
 install_mediamtx
 
-printf '\n'
-[[ "$DRY_RUN" -eq 1 ]] && say "dry run: nothing was changed"
-for line in "${INSTALLED[@]+"${INSTALLED[@]}"}"; do printf '  installed  %s\n' "$line"; done
-for line in "${SKIPPED[@]+"${SKIPPED[@]}"}"; do printf '  skipped    %s\n' "$line"; done
-for line in "${MISSING[@]+"${MISSING[@]}"}"; do printf '  MISSING    %s\n' "$line"; done
+report() {
+  [[ "$QUIET" -eq 1 && "${#INSTALLED[@]}" -eq 0 && "${#MISSING[@]}" -eq 0 ]] && return
+  printf '\n'
+  [[ "$DRY_RUN" -eq 1 ]] && say "dry run: nothing was changed"
+  local line
+  for line in "${INSTALLED[@]+"${INSTALLED[@]}"}"; do printf '  installed  %s\n' "$line"; done
+  if [[ "$QUIET" -eq 0 ]]; then
+    for line in "${SKIPPED[@]+"${SKIPPED[@]}"}"; do printf '  skipped    %s\n' "$line"; done
+  fi
+  for line in "${MISSING[@]+"${MISSING[@]}"}"; do printf '  MISSING    %s\n' "$line"; done
+}
+report
 if [[ "${#MISSING[@]}" -gt 0 ]]; then
   printf '\nsetup: not ready: fix the MISSING lines above, then run this script again.\n'
   exit 1
 fi
-printf '\nsetup: ready. Next: npm test (the test suite), then npm start (the demo, or lookout.yml if present).\n'
+[[ "$QUIET" -eq 1 ]] && exit 0
+if [[ "$DEV" -eq 1 ]]; then
+  printf '\nsetup: ready for development. Next: npm run check (typecheck, lint, tests on this Node and on Node 24).\n'
+else
+  printf '\nsetup: ready. Next: npm start (the demo, or lookout.yml if present); npm run check runs the tests.\n'
+fi
 printf '       Check this machine any time with: node bin/lookout.js doctor\n'
