@@ -2,17 +2,28 @@ import type { LookoutConfig } from '../common/config/schema.ts';
 import { redactText } from '../common/redact.ts';
 
 /**
- * What `lookout up` prints for a human: where to watch the streams, where the API is, and one
- * line per detection event. Never prints a credential (URLs pass through redaction).
+ * What `lookout up` prints for a human: first the web page's address (what most people want),
+ * then where to watch the streams, where the API is, and one line per detection event. Never
+ * prints a credential (URLs pass through redaction).
  */
 
-/** Viewer commands and API addresses for the running configuration. */
+/** The web page's address (a wildcard bind is shown as loopback: the address that works on the box). */
+export function pageUrl(config: LookoutConfig, httpPort?: number): string {
+  const host = config.http.host === '0.0.0.0' || config.http.host === '::' ? '127.0.0.1' : config.http.host.includes(':') ? `[${config.http.host}]` : config.http.host;
+  return `http://${host}:${httpPort ?? config.http.port}/`;
+}
+
+/** The web page first, then viewer commands and API addresses for the running configuration. */
 export function bannerLines(config: LookoutConfig, notes: { mediamtx: boolean; demo: boolean; httpPort?: number }): string[] {
   const host = config.mediamtx.host === '0.0.0.0' ? '127.0.0.1' : config.mediamtx.host;
-  const api = `http://${config.http.host === '0.0.0.0' ? '127.0.0.1' : config.http.host}:${notes.httpPort ?? config.http.port}`;
-  const lines = notes.demo
-    ? ['Lookout demo: one generated camera ("demo": a red and a green box moving), and the bundled test', 'model, which reports them as a person and a car.']
-    : ['Lookout is running.'];
+  const api = pageUrl(config, notes.httpPort).slice(0, -1);
+  const lines = [`Web page: ${pageUrl(config, notes.httpPort)}`, ''];
+  if (notes.demo) {
+    lines.push(
+      'Lookout demo: one generated camera ("demo": a red and a green box moving), and the bundled test',
+      'model, which reports them as a person and a car; the page shows them with their boxes.',
+    );
+  } else lines.push('Lookout is running.');
   if (notes.mediamtx) {
     lines.push('', 'Watch the streams:');
     for (const camera of config.cameras.filter((c) => c.enabled)) {

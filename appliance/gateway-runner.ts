@@ -1,4 +1,3 @@
-import type { FastifyPluginAsync } from 'fastify';
 import type { LookoutConfig } from '../common/config/schema.ts';
 import type { Logger } from '../common/log.ts';
 import { ControlPlane } from '../control/control-plane.ts';
@@ -6,11 +5,13 @@ import type { StreamControl } from '../control/controls.ts';
 import type { RecentEvents } from '../control/recent-events.ts';
 import { createGatewayService } from '../gateway/create-service.ts';
 import type { GatewayService } from '../gateway/service.ts';
+import { webRoutes } from '../gateway/web/web-routes.ts';
 
 /**
  * The one seam between `lookout up` and the services other parts own: the gateway (with its
  * mediamtx sidecar, gateway/create-service.ts) in this process, and its control plane in the
- * `gateway` role (pause/resume/restart over MQTT, NATS and HTTP; `GET /api/v1/events`).
+ * `gateway` role (pause/resume/restart over MQTT, NATS and HTTP), and the web page with its detector
+ * proxy (gateway/web/web-routes.ts).
  */
 export interface RunningGateway {
   /** The bound HTTP port (differs from the config with http.port: 0). */
@@ -39,8 +40,17 @@ export async function startGateway(config: LookoutConfig, logger: Logger): Promi
     status: (id) => (id === undefined ? manager().status() : manager().status(id)),
   };
   const control = new ControlPlane({ config, logger: logger.child({ component: 'control' }), stream, role: 'gateway' });
-  // Same plugin, typed against the control plane's Fastify instance type.
-  const service = createGatewayService(config, { logger, routes: [control.httpRoutes as FastifyPluginAsync] });
+  // The command table, the detector proxy (events, pictures, detect on/off; the ring answers events
+  // while the detector cannot), the overview and the web page at `/`.
+  const routes = webRoutes({
+    config,
+    table: control.table,
+    ring: control.recent,
+    streamStatus: () => manager().status(),
+    slots: () => manager().slots(),
+    startedAt: Date.now(),
+  });
+  const service = createGatewayService(config, { logger, routes });
   holder.service = service;
   const stop = async () => {
     await service.stop();

@@ -1,4 +1,5 @@
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { loadConfigFile } from '../common/config/load.ts';
@@ -76,13 +77,27 @@ async function prepare(options: UpOptions, env: NodeJS.ProcessEnv): Promise<Prep
     mediamtx: bin !== undefined,
     ...(bin ? { mediamtxBin: bin, mediamtxBaseConfig: join(REPO_ROOT, 'mediamtx.yml') } : {}),
     ...(options.demoHttpPort !== undefined ? { httpPort: options.demoHttpPort } : {}),
-    // With a chosen gateway port 0 (tests, several demos), the detector's port is picked freely too.
-    ...(options.demoHttpPort === 0 ? { detectorHttpPort: 0 } : {}),
+    // With a chosen gateway port 0 (tests, several demos), the detector's port is picked freely
+    // too, here, so the gateway's proxy for the web page knows where to reach it.
+    ...(options.demoHttpPort === 0 ? { detectorHttpPort: await freeLoopbackPort() } : {}),
   });
   // The detector child reads its config from a file: JSON is YAML.
   const configFile = join(stateDir, 'demo.lookout.yml');
   writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
   return { config, configFile, demo: true, mediamtx: bin !== undefined };
+}
+
+/** A TCP port free on loopback right now (bind 0, read it, close); the detector binds it next. */
+function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
 }
 
 function detectorEnv(env: NodeJS.ProcessEnv, demo: boolean): NodeJS.ProcessEnv {

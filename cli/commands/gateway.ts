@@ -4,8 +4,9 @@ import { createGatewayService } from '../../gateway/create-service.ts';
 import { handleShutdownSignals } from '../../gateway/shutdown-signals.ts';
 import { SdNotify } from '../../common/sd-notify.ts';
 import { createGatewayOutputs } from '../../control/gateway-outputs.ts';
+import { webRoutes } from '../../gateway/web/web-routes.ts';
 
-export const summary = 'run the gateway: ffmpeg publish pipelines, HTTP API and /metrics';
+export const summary = 'run the gateway: ffmpeg publish pipelines, HTTP API, web page and /metrics';
 
 const USAGE = `usage: lookout gateway [--config lookout.yml]
 
@@ -19,7 +20,22 @@ export async function run(argv: string[]): Promise<number> {
   const logger = createLogger({ level: config.log_level, name: 'gateway' });
   // MQTT/NATS/HTTP commands and stream states (or the JSONL default when no broker is configured).
   const outputs = await createGatewayOutputs(config, logger);
-  const service = createGatewayService(config, { logger, routes: [outputs.plane.httpRoutes] });
+  // The command table, the detector proxy, the overview and the web page at `/`.
+  const holder: { service?: ReturnType<typeof createGatewayService> } = {};
+  const manager = () => {
+    if (!holder.service) throw new Error('gateway service is not created yet');
+    return holder.service.manager;
+  };
+  const routes = webRoutes({
+    config,
+    table: outputs.plane.table,
+    ring: outputs.plane.recent,
+    streamStatus: () => manager().status(),
+    slots: () => manager().slots(),
+    startedAt: Date.now(),
+  });
+  const service = createGatewayService(config, { logger, routes });
+  holder.service = service;
   // systemd (Type=notify): READY once serving, WATCHDOG only while the loop and the service are healthy.
   const notify = new SdNotify({ healthCheck: () => service.ready, onProblem: (message) => logger.warn({ component: 'sd-notify' }, message) });
   const signals = handleShutdownSignals({
