@@ -22,7 +22,6 @@ import type { DetectControl, StreamControl } from './controls.ts';
 import { eventRoutes } from './events-http.ts';
 import { FrigateEventFormatter, type FrigateEvent, type TrackEventLike } from './frigate-events.ts';
 import { HaDiscovery } from './ha-discovery.ts';
-import { cameraAvailableTopic } from './ha-entities.ts';
 import { commandRoutes } from './http-commands.ts';
 import { JetStreamSink } from './jetstream-sink.ts';
 import { JsonlEventFile } from './jsonl-sink.ts';
@@ -222,7 +221,7 @@ export class ControlPlane {
     const update = typeof state === 'string' ? { on: state === 'ON' } : state;
     if (this.mqtt) {
       this.mqtt.publishRetained(this.mqtt.topics.state(camera, 'stream'), update.on ? 'ON' : 'OFF');
-      if (update.available !== undefined) this.mqtt.publishRetained(cameraAvailableTopic(this.mqtt.topics, camera), update.available ? 'online' : 'offline');
+      if (update.available !== undefined) this.mqtt.publishRetained(this.mqtt.topics.cameraAvailable(camera), update.available ? 'online' : 'offline', { onStop: 'offline' });
     }
     this.nats?.publishState(camera, 'stream', update.on);
   }
@@ -268,7 +267,7 @@ export class ControlPlane {
     for (const camera of this.options.config.cameras) {
       if (this.options.stream) {
         mqtt.publishRetained(mqtt.topics.state(camera.id, 'stream'), camera.enabled ? 'ON' : 'OFF');
-        mqtt.publishRetained(cameraAvailableTopic(mqtt.topics, camera.id), 'online');
+        mqtt.publishRetained(mqtt.topics.cameraAvailable(camera.id), 'online', { onStop: 'offline' });
       }
       if (this.options.detect) {
         mqtt.publishRetained(mqtt.topics.state(camera.id, 'detect'), (camera.detect?.enabled ?? true) ? 'ON' : 'OFF');

@@ -7,6 +7,13 @@
  * `<prefix>/detector/available`) and the camera (`<prefix>/<camera>/available`) are online
  * (`availability_mode: all`). unique_ids are `lookout_<instance>_<camera>_<role>` and double as the
  * discovery object_id, so they are stable and never collide between appliances.
+ *
+ * Availability topics carry three payloads (`online`, `stopped` on a clean stop, `offline` from the
+ * last will or a failing camera), but HA only compares against `payload_available` /
+ * `payload_not_available`; anything else is ignored and the entity keeps its last availability.
+ * So every availability entry maps the payload with AVAILABILITY_TEMPLATE first. HA 2025.10 takes
+ * the entity id suggestion from `default_entity_id` (`object_id` stops working in 2026.4); both are
+ * sent. No `support_url`: the project has no public page yet, and a made-up link helps nobody.
  */
 import type { ControlRole, MqttTopics } from './mqtt-topics.ts';
 import { labelLevel } from './mqtt-topics.ts';
@@ -37,17 +44,25 @@ export function objectId(...parts: string[]): string {
   return parts.join('_').replace(/[^a-zA-Z0-9_-]/g, '_');
 }
 
-export function cameraAvailableTopic(topics: MqttTopics, camera: string): string {
-  return `${topics.prefix}/${camera}/available`;
+/** Every availability entry's template: `online` stays `online`, anything else means unavailable. */
+export const AVAILABILITY_TEMPLATE = "{{ 'online' if value == 'online' else 'offline' }}";
+
+/** The connected sensors' state template: the process's availability payload as ON/OFF. */
+export const CONNECTED_STATE_TEMPLATE = "{{ 'ON' if value == 'online' else 'OFF' }}";
+
+/** One availability entry HA accepts: topic, the mapping template, and the payloads it yields. */
+export function availabilityEntry(topic: string) {
+  return { topic, value_template: AVAILABILITY_TEMPLATE, payload_available: 'online', payload_not_available: 'offline' };
 }
 
 export function discoveryConfigs(cameras: readonly HaCamera[], options: HaEntityOptions): DiscoveryConfig[] {
   const { instanceId, role, topics } = options;
-  const origin = { name: 'Lookout', sw_version: options.swVersion, support_url: 'https://github.com/lookout' };
+  const origin = { name: 'Lookout', sw_version: options.swVersion };
   const hub = objectId('lookout', instanceId);
   const out: DiscoveryConfig[] = [];
   const add = (component: string, uniqueId: string, payload: Record<string, unknown>) => {
-    out.push({ topic: `${options.discoveryPrefix}/${component}/${uniqueId}/config`, payload: { unique_id: uniqueId, object_id: uniqueId, ...payload, origin } });
+    const ids = { unique_id: uniqueId, object_id: uniqueId, default_entity_id: `${component}.${uniqueId}` };
+    out.push({ topic: `${options.discoveryPrefix}/${component}/${uniqueId}/config`, payload: { ...ids, ...payload, origin } });
   };
   const processId = objectId('lookout', instanceId, role === 'detector' ? 'detector' : 'gateway', 'available');
   add('binary_sensor', processId, {
@@ -55,8 +70,11 @@ export function discoveryConfigs(cameras: readonly HaCamera[], options: HaEntity
     device_class: 'connectivity',
     entity_category: 'diagnostic',
     state_topic: options.availableTopic,
-    payload_on: 'online',
-    payload_off: 'offline',
+    value_template: CONNECTED_STATE_TEMPLATE,
+    payload_on: 'ON',
+    payload_off: 'OFF',
+    // Unavailable (not just off) once the process stopped or vanished, like every other entity.
+    availability: [availabilityEntry(options.availableTopic)],
     device: { identifiers: [hub], name: `Lookout ${instanceId}`, manufacturer: 'Lookout', model: 'Edge camera gateway', sw_version: options.swVersion },
   });
   const detects = role !== 'gateway';
@@ -69,8 +87,8 @@ export function discoveryConfigs(cameras: readonly HaCamera[], options: HaEntity
       model: 'Camera via Lookout',
       via_device: hub,
     };
-    const availability = [{ topic: options.availableTopic, payload_available: 'online', payload_not_available: 'offline' }];
-    if (options.cameraAvailability) availability.push({ topic: cameraAvailableTopic(topics, camera.id), payload_available: 'online', payload_not_available: 'offline' });
+    const availability = [availabilityEntry(options.availableTopic)];
+    if (options.cameraAvailability) availability.push(availabilityEntry(topics.cameraAvailable(camera.id)));
     const common = { device, availability, availability_mode: 'all' };
     if (detects) {
       for (const label of camera.labels) {

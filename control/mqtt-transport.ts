@@ -2,7 +2,9 @@
  * The MQTT side of the control plane (MQTT.js v5): one connection that reconnects forever, a last
  * will (`offline`, retained) with `online` on every connect and `stopped` on a clean exit, a cache
  * of every retained state this process owns that is re-published on each reconnect, deadlines on
- * every publish, and incoming commands handed to MqttCommandHandler.
+ * every publish, and incoming commands handed to MqttCommandHandler. Retained topics published with
+ * an `onStop` payload (camera availability) get it on a clean stop, so nothing this process owns
+ * keeps saying `online` after it is gone.
  */
 import mqtt, { type IClientPublishOptions, type MqttClient } from 'mqtt';
 import type { Logger } from '../common/log.ts';
@@ -34,6 +36,7 @@ export class MqttTransport {
   readonly stats = { connects: 0, detectionsDropped: 0, publishErrors: 0 };
   #client: MqttClient | undefined;
   readonly #retained = new Map<string, string>();
+  readonly #onStop = new Map<string, string>();
   readonly #connectListeners = new Set<() => void>();
   readonly #extra = new Map<string, ExtraHandler>();
   readonly #commands: MqttCommandHandler | undefined;
@@ -115,8 +118,12 @@ export class MqttTransport {
     if (this.connected) this.#client?.subscribe(topic, { qos: 1 });
   }
 
-  /** Retained state this process owns: cached, published now if connected, re-published on reconnect. */
-  publishRetained(topic: string, payload: string): void {
+  /**
+   * Retained state this process owns: cached, published now if connected, re-published on
+   * reconnect; with `onStop`, that payload is published (retained) on a clean stop.
+   */
+  publishRetained(topic: string, payload: string, options: { onStop?: string } = {}): void {
+    if (options.onStop !== undefined) this.#onStop.set(topic, options.onStop);
     if (this.#retained.get(topic) === payload && !this.connected) return;
     this.#retained.set(topic, payload);
     if (this.connected) void this.#publishQuiet(topic, payload, { qos: 1, retain: true });
@@ -131,6 +138,7 @@ export class MqttTransport {
   /** Clears a retained topic (empty payload) and forgets it. */
   clearRetained(topic: string): Promise<void> {
     this.#retained.delete(topic);
+    this.#onStop.delete(topic);
     return this.publish(topic, '', { qos: 1, retain: true });
   }
 
@@ -150,13 +158,15 @@ export class MqttTransport {
     void this.#publishQuiet(this.topics.detections(camera), payload, { qos: 0, retain: false });
   }
 
-  /** Publishes `stopped` (retained) and disconnects within `deadlineMs`; idempotent. */
+  /** Publishes the `onStop` payloads, then `stopped` (all retained), and disconnects within `deadlineMs`; idempotent. */
   async stop(deadlineMs = 3000): Promise<void> {
     const client = this.#client;
     if (!client || this.#stopping) return;
     this.#stopping = true;
     const started = Date.now();
     if (client.connected) {
+      const farewells = [...this.#onStop].map(([topic, payload]) => this.publish(topic, payload, { qos: 1, retain: true }));
+      await Promise.all(farewells).catch((error: Error) => this.options.logger.warn({ err: error.message }, 'could not publish every offline state'));
       await this.publish(this.availableTopic, 'stopped', { qos: 1, retain: true }).catch((error: Error) =>
         this.options.logger.warn({ err: error.message }, 'could not publish stopped state'),
       );
