@@ -10,7 +10,7 @@ import { ControlPlane } from './control-plane.ts';
 import { LateDetectControl } from './late-controls.ts';
 
 export interface DetectorOutputsResult {
-  sink: ControlPlane;
+  sink: ControlPlane & { zoneCounts(zone: string, counts: Record<string, number>): void };
   plane: ControlPlane;
   attach(service: { setDetect(id: string, on: boolean): Promise<unknown> | unknown; status(id?: string): unknown }): void;
   close(): Promise<void>;
@@ -20,8 +20,11 @@ export async function createDetectorOutputs(config: LookoutConfig, logger: Logge
   const detect = new LateDetectControl();
   const plane = new ControlPlane({ config, logger: logger.child({ component: 'control' }), detect, role: 'detector' });
   await plane.start();
+  // Zone counts share the count topic shape, `<prefix>/<zone>/<label>` (retained, vanished labels
+  // go to 0): zone names are validated to differ from every camera id, so the levels never clash.
+  const sink = Object.assign(plane, { zoneCounts: (zone: string, counts: Record<string, number>) => plane.counts(zone, counts) });
   return {
-    sink: plane,
+    sink,
     plane,
     attach: (service) => detect.bind(service),
     close: async () => {

@@ -12,11 +12,17 @@ import type { DetectorMetrics } from './metrics.ts';
 import type { Detection, PostprocessOptions } from './model/types.ts';
 import type { DetectionSink } from './publisher.ts';
 import type { ScheduledCamera, Scheduler } from './scheduler.ts';
-import type { TrackEvent } from './tracker.ts';
+import type { TrackEvent, TrackSettings } from './tracker.ts';
 
 /** What the camera needs from the tracker (IouTracker satisfies it). */
 export interface TrackerLike {
-  update(cameraId: string, detections: Detection[], timestampMs: number): TrackEvent[];
+  update(cameraId: string, detections: Detection[], timestampMs: number, frame?: { width: number; height: number }): TrackEvent[];
+  /** The detections left after the camera's object masks and filters (optional: none). */
+  filter?(cameraId: string, detections: Detection[]): Detection[];
+  /** Announced objects per zone and label (optional: no zones). */
+  zoneCounts?(cameraId: string): Record<string, Record<string, number>>;
+  /** Per-camera zones, masks and lifecycle settings (optional: defaults). */
+  configure?(cameraId: string, settings: TrackSettings): void;
   counts(cameraId: string): Record<string, number>;
 }
 
@@ -61,6 +67,7 @@ export class CameraDetector implements ScheduledCamera {
   #failed = 0;
   #restarts = 0;
   #lastCounts = '';
+  readonly #lastZoneCounts = new Map<string, string>();
 
   constructor(readonly options: CameraDetectorOptions) {}
 
@@ -126,19 +133,34 @@ export class CameraDetector implements ScheduledCamera {
     };
   }
 
-  onResult(frame: DecodedFrame, detections: Detection[], inferenceMs: number): void {
+  onResult(frame: DecodedFrame, found: Detection[], inferenceMs: number): void {
     this.#inferred++;
     const { sink, tracker, metrics } = this.options;
+    // Object masks and filters drop detections before anything is published.
+    const detections = tracker.filter ? tracker.filter(this.id, found) : found;
     const latencyMs = performance.now() - frame.decodedAtMono;
     metrics.frameInferred(this.id, inferenceMs, latencyMs);
     const { srcWidth: width, srcHeight: height } = frame.letterbox;
     sink.frame({ camera: this.id, frame: frame.index, pts: frame.pts, width, height, detections, decodedAt: frame.decodedAt, inferenceMs, latencyMs });
-    for (const event of tracker.update(this.id, detections, frame.decodedAt)) sink.event(event);
+    for (const event of tracker.update(this.id, detections, frame.decodedAt, { width, height })) sink.event(event);
+    this.#publishZoneCounts();
     const counts = tracker.counts(this.id);
     const key = JSON.stringify(counts);
     if (key !== this.#lastCounts) {
       this.#lastCounts = key;
       sink.counts(this.id, counts);
+    }
+  }
+
+  /** Per-zone counts, on change only (retained `<prefix>/<zone>/<label>` through the sink). */
+  #publishZoneCounts(): void {
+    const { sink, tracker } = this.options;
+    if (!tracker.zoneCounts || !sink.zoneCounts) return;
+    for (const [zone, counts] of Object.entries(tracker.zoneCounts(this.id))) {
+      const key = JSON.stringify(counts);
+      if (this.#lastZoneCounts.get(zone) === key) continue;
+      this.#lastZoneCounts.set(zone, key);
+      sink.zoneCounts(zone, counts);
     }
   }
 

@@ -30,6 +30,8 @@ export interface DetectionSink {
   frame(result: FrameResult): void;
   event(event: TrackEvent): void;
   counts(camera: string, counts: Record<string, number>): void;
+  /** Objects per label in a zone (zone names are unique across cameras); optional. */
+  zoneCounts?(zone: string, counts: Record<string, number>): void;
 }
 
 /** A bounded in-memory sink for tests and the CLI: keeps the last `capacity` items of each kind. */
@@ -37,6 +39,7 @@ export class MemorySink implements DetectionSink {
   readonly frames: FrameResult[] = [];
   readonly events: TrackEvent[] = [];
   readonly countsLog: Array<{ camera: string; counts: Record<string, number> }> = [];
+  readonly zoneCountsLog: Array<{ zone: string; counts: Record<string, number> }> = [];
   #waiters: Array<{ count: number; resolve: () => void }> = [];
   #framesSeen = 0;
 
@@ -63,6 +66,10 @@ export class MemorySink implements DetectionSink {
 
   counts(camera: string, counts: Record<string, number>): void {
     push(this.countsLog, { camera, counts: { ...counts } }, this.capacity);
+  }
+
+  zoneCounts(zone: string, counts: Record<string, number>): void {
+    push(this.zoneCountsLog, { zone, counts: { ...counts } }, this.capacity);
   }
 
   /** Resolves once `count` frames were received in total, or rejects after `timeoutMs`. */
@@ -106,5 +113,6 @@ export function fanout(sinks: DetectionSink[], onError: (error: unknown) => void
     frame: (result) => each((sink) => sink.frame(result)),
     event: (event) => each((sink) => sink.event(event)),
     counts: (camera, counts) => each((sink) => sink.counts(camera, counts)),
+    zoneCounts: (zone, counts) => each((sink) => sink.zoneCounts?.(zone, counts)),
   };
 }

@@ -19,6 +19,7 @@ import { autoThreads } from './model/cpu-budget.ts';
 import type { DetectionSink } from './publisher.ts';
 import { Scheduler, type InferenceRunner } from './scheduler.ts';
 import { probeKeyframeInterval } from './stream-probe.ts';
+import { trackSettingsFromCamera } from './track/settings.ts';
 
 /** The bundled test model (detector-model's fixture), used when `detector.model` is not set. */
 export const DEFAULT_MODEL_PATH = fileURLToPath(new URL('../test/fixtures/models/boxes-yolov8.onnx', import.meta.url));
@@ -125,6 +126,7 @@ export class DetectorService {
     const env = this.options.hwaccelEnvironment ?? (await probeHwaccelEnvironment(config.ffmpeg.path ?? 'ffmpeg'));
     const tracker = this.options.createTracker();
     const enabled = config.cameras.filter((camera) => camera.enabled && camera.detect?.enabled);
+    for (const camera of enabled) tracker.configure?.(camera.id, trackSettingsFromCamera(camera));
     const cameras = await Promise.all(enabled.map((camera) => this.#buildCamera(camera, pool, scheduler, tracker, env)));
     for (const camera of cameras) {
       this.#cameras.set(camera.id, camera);

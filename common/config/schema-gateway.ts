@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { durationMs, host, port } from './fields.ts';
+import { eventsSchema, objectsSchema, zonesSchema } from './schema-zones.ts';
 import { notReservedTopicWord } from '../topic-words.ts';
 
 /** Camera ids become mediamtx path names and MQTT/NATS topic levels. */
@@ -50,6 +51,12 @@ export const cameraSchema = z.strictObject({
   audio: z.enum(['copy', 'drop', 'aac']).default('drop'),
   rtsp_transport: z.enum(['tcp', 'udp']).default('tcp'),
   timeouts: cameraTimeoutsSchema.prefault({}),
+  /** Named polygons; objects in them are counted per zone and listed in events (see docs/motion-and-zones.md). */
+  zones: zonesSchema.optional(),
+  /** Object masks and per-label filters, applied before tracking. */
+  objects: objectsSchema.optional(),
+  /** Event lifecycle: required zones, hits before `new`, frames before `end`, stationary, update rate. */
+  events: eventsSchema.optional(),
   detect: z
     .strictObject({
       enabled: z.boolean().default(true),

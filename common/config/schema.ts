@@ -4,6 +4,7 @@ import { cameraSchema, ffmpegSchema, httpSchema, pipelinesSchema } from './schem
 import { mediamtxSchema, viewerSchema } from './schema-mediamtx.ts';
 import { detectorSchema } from './schema-detector.ts';
 import { mqttSchema, natsSchema, outboxSchema } from './schema-outputs.ts';
+import { checkZones } from './schema-zones.ts';
 
 /** The whole of lookout.yml. Unknown keys are errors at every level. */
 export const lookoutConfigSchema = z
@@ -37,6 +38,7 @@ export const lookoutConfigSchema = z
         ctx.addIssue({ code: 'custom', path: ['cameras', index, 'transcode'], message: 'needs video: h264 (copy cannot scale or change fps)' });
       }
     });
+    checkZones(config.cameras, ctx);
     if (config.pipelines.backoff_max < config.pipelines.backoff_initial) {
       ctx.addIssue({ code: 'custom', path: ['pipelines', 'backoff_max'], message: 'must be at least pipelines.backoff_initial' });
     }
