@@ -1,6 +1,8 @@
 /**
- * One camera's detection: decoder → latest-frame slot → (scheduler, pool) → tracker → sink.
- * `pause()` stops the decoder child (awaiting its exit) and empties the slot; `resume()` starts a new
+ * One camera's detection: decoder → motion gate → latest-frame slot → (scheduler, pool) → tracker
+ * → sink. The motion gate runs on every decoded frame before the slot: a frame without motion (and
+ * no tracked object due for a re-check) never occupies the slot or the pool; its buffer goes back
+ * to the decoder at once and the sink gets a `motion: false, inferred: false` result. `pause()` stops the decoder child (awaiting its exit) and empties the slot; `resume()` starts a new
  * decoder. Both are idempotent and serialized (one operation at a time, in call order).
  */
 import type { Logger } from '../common/log.ts';
@@ -10,6 +12,9 @@ import type { DecodedFrame } from './frame-parser.ts';
 import type { HwaccelFallback } from './hwaccel.ts';
 import type { DetectorMetrics } from './metrics.ts';
 import type { Detection, PostprocessOptions } from './model/types.ts';
+import { MotionDetector, type MotionResult } from './motion/motion-detector.ts';
+import { MotionGate } from './motion/gate.ts';
+import { DEFAULT_GATE, DEFAULT_MOTION, type GateSettings, type MotionSettings } from './motion/settings.ts';
 import type { DetectionSink } from './publisher.ts';
 import type { ScheduledCamera, Scheduler } from './scheduler.ts';
 import type { TrackEvent, TrackSettings } from './tracker.ts';
@@ -24,6 +29,8 @@ export interface TrackerLike {
   /** Per-camera zones, masks and lifecycle settings (optional: defaults). */
   configure?(cameraId: string, settings: TrackSettings): void;
   counts(cameraId: string): Record<string, number>;
+  /** Objects currently tracked on the camera (the motion gate re-checks them while there is no motion). */
+  liveTracks(cameraId: string): number;
 }
 
 export type CameraState = 'idle' | 'running' | 'paused' | 'stopped';
@@ -41,6 +48,10 @@ export interface CameraDetectorOptions {
   sink: DetectionSink;
   metrics: DetectorMetrics;
   logger: Logger;
+  /** Motion detection settings (default: DEFAULT_MOTION). */
+  motion?: MotionSettings;
+  /** Motion gate settings (default: DEFAULT_GATE, gate on). */
+  gate?: GateSettings;
 }
 
 /** Status for the HTTP API and the control plane. */
@@ -55,6 +66,12 @@ export interface CameraStatus {
   failed: number;
   restarts: number;
   hwaccelFallbacks: number;
+  /** Decoded frames the motion gate kept from inference. */
+  framesGated: number;
+  /** Decoded frames with motion. */
+  framesWithMotion: number;
+  /** Whole-frame changes that reset the motion background. */
+  motionResets: number;
 }
 
 export class CameraDetector implements ScheduledCamera {
@@ -68,8 +85,18 @@ export class CameraDetector implements ScheduledCamera {
   #restarts = 0;
   #lastCounts = '';
   readonly #lastZoneCounts = new Map<string, string>();
+  #motion: MotionDetector;
+  readonly #gate: MotionGate;
+  #gated = 0;
+  #withMotion = 0;
+  #motionResets = 0;
+  /** Motion of the frames that passed the gate, until their result (or failure) is handed on. */
+  readonly #frameMotion = new WeakMap<DecodedFrame, boolean>();
 
-  constructor(readonly options: CameraDetectorOptions) {}
+  constructor(readonly options: CameraDetectorOptions) {
+    this.#motion = this.#newMotionDetector();
+    this.#gate = new MotionGate(options.gate ?? DEFAULT_GATE);
+  }
 
   get id(): string {
     return this.options.id;
@@ -87,6 +114,7 @@ export class CameraDetector implements ScheduledCamera {
   resume(): Promise<void> {
     return this.#serial(async () => {
       if (this.#state === 'running' || this.#state === 'stopped') return;
+      this.#restartMotion();
       const decoder = new Decoder({
         ...this.options.decoder,
         name: this.id,
@@ -130,6 +158,9 @@ export class CameraDetector implements ScheduledCamera {
       failed: this.#failed,
       restarts: this.#restarts,
       hwaccelFallbacks: this.options.hwaccel.fallbacks,
+      framesGated: this.#gated,
+      framesWithMotion: this.#withMotion,
+      motionResets: this.#motionResets,
     };
   }
 
@@ -141,7 +172,7 @@ export class CameraDetector implements ScheduledCamera {
     const latencyMs = performance.now() - frame.decodedAtMono;
     metrics.frameInferred(this.id, inferenceMs, latencyMs);
     const { srcWidth: width, srcHeight: height } = frame.letterbox;
-    sink.frame({ camera: this.id, frame: frame.index, pts: frame.pts, width, height, detections, decodedAt: frame.decodedAt, inferenceMs, latencyMs });
+    sink.frame({ camera: this.id, frame: frame.index, pts: frame.pts, width, height, detections, decodedAt: frame.decodedAt, inferenceMs, latencyMs, motion: this.#frameMotion.get(frame) ?? true, inferred: true });
     for (const event of tracker.update(this.id, detections, frame.decodedAt, { width, height })) sink.event(event);
     this.#publishZoneCounts();
     const counts = tracker.counts(this.id);
@@ -178,12 +209,50 @@ export class CameraDetector implements ScheduledCamera {
     if (this.#state !== 'running') return;
     this.#decoded++;
     this.options.metrics.frameDecoded(this.id);
+    if (!this.#passesGate(frame)) return;
     const dropped = this.slot.offer(frame);
     if (dropped) {
       this.options.metrics.skipped.inc({ camera: this.id });
       this.recycle(dropped);
     }
     this.options.scheduler.notify();
+  }
+
+  /**
+   * Motion detection and the gate for one decoded frame. A gated frame is finished here: its buffer
+   * is recycled and the sink gets its (empty, not inferred) result. Returns whether to infer it.
+   */
+  #passesGate(frame: DecodedFrame): boolean {
+    const motion = this.#motion.analyse(frame.data, frame.letterbox);
+    const decision = this.#gate.decide(motion.motion, this.options.tracker.liveTracks(this.id));
+    if (motion.motion) this.#withMotion++;
+    if (motion.reset) this.#motionResets++;
+    this.options.metrics.frameMotion(this.id, motion, !decision.infer);
+    if (decision.infer) {
+      this.#frameMotion.set(frame, motion.motion);
+      return true;
+    }
+    this.#gated++;
+    this.#emitGated(frame, motion);
+    this.recycle(frame);
+    return false;
+  }
+
+  /** The result of a frame the gate kept from inference: no detections, `inferred: false`. */
+  #emitGated(frame: DecodedFrame, motion: MotionResult): void {
+    const { srcWidth: width, srcHeight: height } = frame.letterbox;
+    const latencyMs = performance.now() - frame.decodedAtMono;
+    this.options.sink.frame({ camera: this.id, frame: frame.index, pts: frame.pts, width, height, detections: [], decodedAt: frame.decodedAt, inferenceMs: 0, latencyMs, motion: motion.motion, inferred: false });
+  }
+
+  #newMotionDetector(): MotionDetector {
+    return new MotionDetector(this.options.motion ?? DEFAULT_MOTION, this.options.decoder.width, this.options.decoder.height);
+  }
+
+  /** A resumed camera starts motion over: the scene may have changed while it was paused. */
+  #restartMotion(): void {
+    this.#motion = this.#newMotionDetector();
+    this.#gate.reset();
   }
 
   #onDecoderEvent(event: DecoderEvent): void {

@@ -39,6 +39,10 @@ export class DetectorMetrics {
   readonly latencyMs: Histogram<'camera'>;
   readonly decoderRestarts: Counter<'camera'>;
   readonly hwaccelFallbacks: Counter<'camera'>;
+  readonly motionFrames: Counter<'camera'>;
+  readonly gated: Counter<'camera'>;
+  readonly motionResets: Counter<'camera'>;
+  readonly motionFraction: Gauge<'camera'>;
   readonly #decodedRate = new Map<string, RateMeter>();
   readonly #inferredRate = new Map<string, RateMeter>();
 
@@ -64,6 +68,15 @@ export class DetectorMetrics {
     });
     this.decoderRestarts = new Counter({ name: 'lookout_detector_decoder_restarts_total', help: 'Decoder child restarts after exit or stall', labelNames: ['camera'], registers });
     this.hwaccelFallbacks = new Counter({ name: 'hwaccel_fallbacks_total', help: 'Hardware decoders that failed early and fell back to software', labelNames: ['camera'], registers });
+    this.motionFrames = new Counter({ name: 'lookout_detector_frames_motion_total', help: 'Decoded frames in which motion detection found motion', labelNames: ['camera'], registers });
+    this.gated = new Counter({ name: 'lookout_detector_frames_gated_total', help: 'Decoded frames the motion gate kept from inference (no motion, no object to re-check)', labelNames: ['camera'], registers });
+    this.motionResets = new Counter({
+      name: 'lookout_detector_motion_resets_total',
+      help: 'Whole-frame changes (lights, IR switch, exposure) that reset the motion background',
+      labelNames: ['camera'],
+      registers,
+    });
+    this.motionFraction = new Gauge({ name: 'lookout_detector_motion_fraction', help: 'Fraction of the (unmasked) motion image that changed in the latest frame', labelNames: ['camera'], registers });
     const decodedRate = this.#decodedRate;
     const inferredRate = this.#inferredRate;
     new Gauge({
@@ -96,6 +109,14 @@ export class DetectorMetrics {
     this.inferenceMs.observe({ camera }, inferenceMs);
     this.latencyMs.observe({ camera }, latencyMs);
     meter(this.#inferredRate, camera).mark();
+  }
+
+  /** One frame through motion detection and the gate (inferred frames are counted by frameInferred). */
+  frameMotion(camera: string, motion: { motion: boolean; fraction: number; reset: boolean }, gated: boolean): void {
+    this.motionFraction.set({ camera }, motion.fraction);
+    if (motion.motion) this.motionFrames.inc({ camera });
+    if (motion.reset) this.motionResets.inc({ camera });
+    if (gated) this.gated.inc({ camera });
   }
 
   decodedFps(camera: string): number {

@@ -23,6 +23,10 @@ export interface FrameResult {
   inferenceMs: number;
   /** ms from the frame leaving the decoder to this result being handed to the sink. */
   latencyMs: number;
+  /** Motion detection found motion in this frame (always true with motion detection off). */
+  motion: boolean;
+  /** The model ran on this frame; false: the motion gate skipped it (detections are then empty). */
+  inferred: boolean;
 }
 
 /** Receives results; every method is synchronous and must not throw or block. */

@@ -15,6 +15,7 @@ import { chooseStrategy, decoderInputFrom, type DecoderInput } from './decoder-a
 import { startDetectorApi, UnknownCameraError } from './http-api.ts';
 import { chooseHwaccel, HwaccelFallback, probeHwaccelEnvironment, type HwaccelEnvironment } from './hwaccel.ts';
 import { DetectorMetrics } from './metrics.ts';
+import { gateSettingsFrom, motionSettingsFrom } from './motion/settings.ts';
 import { autoThreads } from './model/cpu-budget.ts';
 import type { DetectionSink } from './publisher.ts';
 import { Scheduler, type InferenceRunner } from './scheduler.ts';
@@ -180,6 +181,8 @@ export class DetectorService {
         ...(camera.detect?.min_area !== undefined ? { minArea: camera.detect.min_area } : {}),
         ...(camera.detect?.labels ? { labels: camera.detect.labels } : {}),
       },
+      motion: motionSettingsFrom(camera.motion),
+      gate: gateSettingsFrom(camera.detect),
       scheduler,
       tracker,
       sink: this.options.sink,
@@ -236,6 +239,7 @@ export class DetectorService {
         decodedFps: Number(this.metrics.decodedFps(camera.id).toFixed(2)),
         inferenceFps: Number(this.metrics.inferenceFps(camera.id).toFixed(2)),
         skipped: status.skipped,
+        gated: status.framesGated,
         failed: status.failed,
         hwaccel: status.hwaccel,
       };

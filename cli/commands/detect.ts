@@ -1,13 +1,16 @@
 /**
  * `lookout detect <file-or-url> --model m.onnx`: runs the detector's decode → infer path once over a
- * clip or stream and prints one JSON line per processed frame. Every sampled frame is processed (no
+ * clip or stream and prints one JSON line per sampled frame. Every sampled frame is processed (no
  * latest-wins drops here): when inference falls behind, the decoder child is held (SIGSTOP) so its
- * pipe fills and ffmpeg waits.
+ * pipe fills and ffmpeg waits. The same motion gate as the detector service decides which frames
+ * reach the model (`--motion-gate`, or a camera's settings from `--config`); a gated frame is still
+ * printed, with `"inferred": false` and no detections.
  */
 import { autoThreads } from '../../detector/model/cpu-budget.ts';
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
+import { ConfigError, loadConfigFile } from '../../common/config/load.ts';
 import type { Logger } from '../../common/log.ts';
 import { secrets } from '../../common/redact.ts';
 import { Decoder } from '../../detector/decoder.ts';
@@ -16,6 +19,10 @@ import type { DecodedFrame } from '../../detector/frame-parser.ts';
 import { chooseHwaccel, HwaccelFallback, probeHwaccelEnvironment, type HwaccelMode } from '../../detector/hwaccel.ts';
 import { InferencePool } from '../../detector/inference-pool.ts';
 import type { Detection } from '../../detector/model/types.ts';
+import { MotionGate } from '../../detector/motion/gate.ts';
+import { MotionDetector } from '../../detector/motion/motion-detector.ts';
+import { DEFAULT_GATE, DEFAULT_MOTION, gateSettingsFrom, motionSettingsFrom, type GateSettings, type MotionSettings } from '../../detector/motion/settings.ts';
+import { IouTracker } from '../../detector/tracker.ts';
 import { DEFAULT_MODEL_PATH } from '../../detector/service.ts';
 import { probeKeyframeInterval } from '../../detector/stream-probe.ts';
 
@@ -35,9 +42,15 @@ const USAGE = `usage: lookout detect <file-or-url> [options]
   --threads N         onnxruntime intra-op threads (default: the cores but one, 1 to 4)
   --loop              loop a file input forever (use with --max-frames)
   --rtsp-transport T  tcp | udp (default tcp)
+  --motion-gate M     on | off: run the model only on frames with motion or tracked objects
+                      (default on, or the camera's detect.motion_gate with --config)
+  --config FILE       take motion and gate settings from this config's camera (see --camera)
+  --camera ID         the camera in --config (default: its only camera)
 
-Prints {"frame":n,"pts":s,"width":w,"height":h,"detections":[{"label","class","score","box":[x1,y1,x2,y2]}]}
-per processed frame (box in source pixels); exits 0 at the end of the input.
+Prints {"frame":n,"pts":s,"width":w,"height":h,"motion":bool,"inferred":bool,
+"detections":[{"label","class","score","box":[x1,y1,x2,y2]}]} per sampled frame (box in source
+pixels; a frame the motion gate skipped has "inferred":false and no detections); exits 0 at the
+end of the input.
 `;
 
 /** A bad command-line value; printed with usage and exit code 2. */
@@ -73,6 +86,9 @@ function parse(argv: string[]) {
       threads: { type: 'string' },
       loop: { type: 'boolean' },
       'rtsp-transport': { type: 'string', default: 'tcp' },
+      'motion-gate': { type: 'string' },
+      config: { type: 'string' },
+      camera: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -84,6 +100,10 @@ function parse(argv: string[]) {
   if (!(HWACCEL_MODES as readonly string[]).includes(values.hwaccel)) throw new DetectUsageError(`--hwaccel must be one of ${HWACCEL_MODES.join(', ')}`);
   const transport = values['rtsp-transport'];
   if (transport !== 'tcp' && transport !== 'udp') throw new DetectUsageError('--rtsp-transport must be tcp or udp');
+  const gateFlag = values['motion-gate'];
+  if (gateFlag !== undefined && gateFlag !== 'on' && gateFlag !== 'off') throw new DetectUsageError(`--motion-gate must be on or off (got "${gateFlag.slice(0, 20)}")`);
+  const motionConfig = cameraMotionSettings(values.config, values.camera);
+  const gate = { ...motionConfig.gate, ...(gateFlag !== undefined ? { enabled: gateFlag === 'on' } : {}) };
   const model = values.model ?? DEFAULT_MODEL_PATH;
   if (!existsSync(model)) throw new DetectUsageError(`--model: ${model}: no such file`);
   return {
@@ -101,7 +121,29 @@ function parse(argv: string[]) {
     threads: numberOption('threads', values.threads, 1, 64) ?? autoThreads(1),
     loop: values.loop ?? false,
     transport: transport as 'tcp' | 'udp',
+    motion: motionConfig.motion,
+    gate,
   };
+}
+
+/** Motion and gate settings: the defaults, or those of a camera in `--config`. */
+function cameraMotionSettings(file: string | undefined, cameraId: string | undefined): { motion: MotionSettings; gate: GateSettings } {
+  if (file === undefined) {
+    if (cameraId !== undefined) throw new DetectUsageError('--camera needs --config');
+    return { motion: { ...DEFAULT_MOTION }, gate: { ...DEFAULT_GATE } };
+  }
+  let config;
+  try {
+    config = loadConfigFile(file);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new DetectUsageError(`--config: ${error.message}`);
+    throw error;
+  }
+  const camera = cameraId === undefined ? (config.cameras.length === 1 ? config.cameras[0] : undefined) : config.cameras.find((item) => item.id === cameraId);
+  if (!camera) {
+    throw new DetectUsageError(cameraId === undefined ? `--config has ${config.cameras.length} cameras: choose one with --camera` : `--camera: no camera "${cameraId.slice(0, 64)}" in ${file}`);
+  }
+  return { motion: motionSettingsFrom(camera.motion), gate: gateSettingsFrom(camera.detect) };
 }
 
 /** Logs go to stderr here: stdout carries only the JSON lines. Strings pass the secret redaction. */
@@ -126,13 +168,21 @@ function round(value: number, digits: number): number {
   return Math.round(value * factor) / factor;
 }
 
+/** What the motion gate said about a printed frame. */
+export interface FrameFlags {
+  motion: boolean;
+  inferred: boolean;
+}
+
 /** The printed JSON line for one frame. */
-export function frameLine(frame: DecodedFrame, detections: Detection[]): string {
+export function frameLine(frame: DecodedFrame, detections: Detection[], flags: FrameFlags): string {
   return JSON.stringify({
     frame: frame.index,
     pts: round(frame.pts, 6),
     width: frame.letterbox.srcWidth,
     height: frame.letterbox.srcHeight,
+    motion: flags.motion,
+    inferred: flags.inferred,
     detections: detections.map((detection) => ({
       label: detection.label,
       class: detection.class,
@@ -230,6 +280,10 @@ export async function run(argv: string[]): Promise<number> {
   });
   let processed = 0;
   let failed = false;
+  // The gate needs to know whether objects are tracked (stationary ones are re-checked).
+  const tracker = new IouTracker();
+  const motion = new MotionDetector(options.motion, pool.info.inputWidth, pool.info.inputHeight);
+  const gate = new MotionGate(options.gate);
   try {
     while ((options.maxFrames === undefined || processed < options.maxFrames) && !outputClosed) {
       const frame = queue.shift();
@@ -241,8 +295,12 @@ export async function run(argv: string[]): Promise<number> {
         continue;
       }
       if (queue.length <= 1) decoder.releaseOutput();
-      const detections = await pool.infer({ data: frame.data, letterbox: frame.letterbox }, { minScore: options.score, iouThreshold: options.iou });
-      process.stdout.write(`${frameLine(frame, detections)}\n`);
+      const moved = motion.analyse(frame.data, frame.letterbox).motion;
+      const infer = gate.decide(moved, tracker.liveTracks('cli')).infer;
+      const detections = infer ? await pool.infer({ data: frame.data, letterbox: frame.letterbox }, { minScore: options.score, iouThreshold: options.iou }) : [];
+      decoder.recycle(frame.data);
+      if (infer) tracker.update('cli', detections, frame.pts * 1000);
+      process.stdout.write(`${frameLine(frame, detections, { motion: moved, inferred: infer })}\n`);
       processed++;
     }
   } catch (error) {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { durationMs, host, port } from './fields.ts';
 import { eventsSchema, objectsSchema, zonesSchema } from './schema-zones.ts';
+import { motionSchema } from './schema-motion.ts';
 import { notReservedTopicWord } from '../topic-words.ts';
 
 /** Camera ids become mediamtx path names and MQTT/NATS topic levels. */
@@ -69,8 +70,13 @@ export const cameraSchema = z.strictObject({
       label_scores: z.record(z.string(), z.number().min(0).max(1)).optional(),
       decode: z.enum(['auto', 'keyframes', 'all']).default('auto'),
       hwaccel: z.enum(['auto', 'none', 'vaapi', 'qsv', 'cuda', 'v4l2m2m']).optional(),
+      /** Run the model only on frames with motion (or tracked objects); false: every sampled frame. */
+      motion_gate: z.boolean().default(true),
+      /** With tracked objects but no motion, re-check them every this many sampled frames. */
+      stationary_interval: z.number().int().min(1).max(10_000).default(10),
     })
     .optional(),
+  motion: motionSchema.optional(),
 });
 
 export const pipelinesSchema = z.strictObject({
