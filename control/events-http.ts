@@ -11,7 +11,7 @@ export interface EventRoutesOptions {
 }
 
 export async function eventRoutes(app: FastifyInstance, options: EventRoutesOptions): Promise<void> {
-  app.get('/api/v1/events', async (request, reply) => {
+  app.get('/api/v1/events', { config: { access: 'token' } }, async (request, reply) => {
     const parsed = querySchema.safeParse(request.query ?? {});
     if (!parsed.success) {
       const issue = parsed.error.issues[0];

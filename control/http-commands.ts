@@ -2,10 +2,14 @@
  * HTTP adapter for the command table: `POST /api/v1/commands` with `{command, camera, id?}`.
  * It only decodes, calls and encodes; status 200 for ok, 4xx/5xx by error code. Per-camera REST
  * routes belong to the gateway's HTTP API.
+ *
+ * Access (token, cross-site and JSON-only writes) is the server's gate (`common/http/`). Framework
+ * errors (415, 413, bad JSON) go through the one HTTP error table, also on a bare fastify instance.
  */
 import type { FastifyInstance } from 'fastify';
 import type { CommandTable } from './command-table.ts';
-import { errorReply, type ErrorCode } from './envelope.ts';
+import { toHttpError } from '../common/http/error-envelope.ts';
+import type { ErrorCode } from './envelope.ts';
 
 const HTTP_STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
@@ -25,13 +29,11 @@ export interface CommandRoutesOptions {
 
 /** Fastify plugin; register with `app.register(commandRoutes, { table })`. */
 export async function commandRoutes(app: FastifyInstance, options: CommandRoutesOptions): Promise<void> {
-  // Malformed JSON and oversize bodies get the same envelope as every other error.
-  app.setErrorHandler((error: { statusCode?: number; code?: string; message: string }, _request, reply) => {
-    const tooLarge = error.code === 'FST_ERR_CTP_BODY_TOO_LARGE' || error.statusCode === 413;
-    const code: ErrorCode = tooLarge ? 'payload_too_large' : error.statusCode === 400 ? 'bad_json' : 'internal';
-    void reply.code(HTTP_STATUS[code]).send(errorReply(code, error.message));
+  app.setErrorHandler((error, _request, reply) => {
+    const { status, body } = toHttpError(error);
+    void reply.code(status).send(body);
   });
-  app.post('/api/v1/commands', async (request, reply) => {
+  app.post('/api/v1/commands', { config: { access: 'token' } }, async (request, reply) => {
     const envelope = await options.table.execute(request.body);
     const status = envelope.status === 'ok' ? 200 : HTTP_STATUS[envelope.error?.code ?? 'internal'];
     return reply.code(status).send(envelope);

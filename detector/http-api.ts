@@ -2,8 +2,16 @@
  * The detector's small HTTP API (fastify, loopback by default): /healthz, /readyz, /metrics and
  * per-camera detection state with pause/resume. The control plane uses the same DetectorService
  * methods over MQTT/NATS; this is the local, curl-able door.
+ *
+ * It is built by `common/http/api-server.ts` like the gateway's: same gate, same cross-site and
+ * Host rules, same error envelope. Its token and allow-lists come from `detector.http.*` and
+ * default to the gateway's `http.*`, so one token protects both services unless told otherwise.
  */
-import Fastify, { type FastifyInstance } from 'fastify';
+import type { FastifyInstance } from 'fastify';
+import type { LookoutConfig } from '../common/config/schema.ts';
+import { createApiServer, type ApiServerSettings } from '../common/http/api-server.ts';
+import { errorEnvelope } from '../common/http/error-envelope.ts';
+import type { Logger } from '../common/log.ts';
 import type { CameraStatus } from './camera-detector.ts';
 
 /** What the API needs from the service. */
@@ -20,39 +28,53 @@ export class UnknownCameraError extends Error {
   override readonly name = 'UnknownCameraError';
 }
 
+export type DetectorHttpSettings = ApiServerSettings & { port: number };
+
+/** The detector API's settings: `detector.http.*` where set, else the gateway's `http.*`. */
+export function detectorHttpSettings(config: LookoutConfig): DetectorHttpSettings {
+  const own = config.detector.http;
+  const shared = config.http;
+  return {
+    host: own.host,
+    port: own.port,
+    token: own.token ?? shared.token,
+    metrics_public: own.metrics_public ?? shared.metrics_public,
+    allowed_origins: own.allowed_origins ?? shared.allowed_origins,
+    allowed_hosts: own.allowed_hosts ?? shared.allowed_hosts,
+    body_limit_bytes: shared.body_limit_bytes,
+    request_timeout: shared.request_timeout,
+  };
+}
+
 export async function startDetectorApi(
   target: DetectorApiTarget,
-  options: { host: string; port: number; routes?: Array<(app: FastifyInstance) => Promise<void>> },
+  options: { http: DetectorHttpSettings; logger?: Logger; routes?: Array<(app: FastifyInstance) => Promise<void>> },
 ): Promise<{ app: FastifyInstance; port: number }> {
-  const app = Fastify({ logger: false });
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
-    const ready = target.ready();
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not ready' });
+  const app = createApiServer(options.http, options.logger);
+  app.get('/healthz', { config: { access: 'public' } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { access: 'public' } }, async (_request, reply) => {
+    if (target.ready()) return { status: 'ready' };
+    return reply.code(503).send(errorEnvelope('unavailable', 'detector is not ready (starting or shutting down)'));
   });
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { config: { access: 'metrics' } }, async (_request, reply) => {
     const { contentType, body } = await target.metricsText();
     return reply.header('content-type', contentType).send(body);
   });
   app.get('/api/v1/detect/cameras', async () => target.status());
-  app.get<{ Params: { id: string } }>('/api/v1/detect/cameras/:id', async (request, reply) => {
+  app.get<{ Params: { id: string } }>('/api/v1/detect/cameras/:id', async (request) => {
     const found = target.status().cameras.find((camera) => camera.id === request.params.id);
-    return found ?? reply.code(404).send({ status: 'error', error: `unknown camera "${request.params.id.slice(0, 64)}"` });
+    if (!found) throw new UnknownCameraError(`unknown camera "${request.params.id.slice(0, 64)}"`);
+    return found;
   });
   for (const verb of ['pause', 'resume'] as const) {
-    app.post<{ Params: { id: string } }>(`/api/v1/detect/cameras/:id/${verb}`, async (request, reply) => {
-      try {
-        const data = verb === 'pause' ? await target.pauseCamera(request.params.id) : await target.resumeCamera(request.params.id);
-        return { status: 'ok', data };
-      } catch (error) {
-        if (error instanceof UnknownCameraError) return reply.code(404).send({ status: 'error', error: error.message });
-        throw error;
-      }
+    app.post<{ Params: { id: string } }>(`/api/v1/detect/cameras/:id/${verb}`, async (request) => {
+      const data = verb === 'pause' ? await target.pauseCamera(request.params.id) : await target.resumeCamera(request.params.id);
+      return { status: 'ok', data };
     });
   }
-  // Extra routes (the control plane's /api/v1/commands and /api/v1/events).
+  // Extra routes (the control plane's /api/v1/commands and /api/v1/events), behind the same gate.
   for (const route of options.routes ?? []) await app.register(route);
-  await app.listen({ host: options.host, port: options.port });
+  await app.listen({ host: options.http.host, port: options.http.port });
   const address = app.server.address();
-  return { app, port: typeof address === 'object' && address ? address.port : options.port };
+  return { app, port: typeof address === 'object' && address ? address.port : options.http.port };
 }

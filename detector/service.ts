@@ -12,7 +12,7 @@ import type { Logger } from '../common/log.ts';
 import { secrets } from '../common/redact.ts';
 import { CameraDetector, type CameraStatus, type TrackerLike } from './camera-detector.ts';
 import { chooseStrategy, decoderInputFrom, type DecoderInput } from './decoder-args.ts';
-import { startDetectorApi, UnknownCameraError } from './http-api.ts';
+import { detectorHttpSettings, startDetectorApi, UnknownCameraError } from './http-api.ts';
 import { chooseHwaccel, HwaccelFallback, probeHwaccelEnvironment, type HwaccelEnvironment } from './hwaccel.ts';
 import { DetectorMetrics } from './metrics.ts';
 import { gateSettingsFrom, motionSettingsFrom } from './motion/settings.ts';
@@ -135,7 +135,7 @@ export class DetectorService {
     }
     await Promise.all(cameras.map((camera) => camera.resume()));
     if (this.options.http !== false) {
-      const api = await startDetectorApi(this, { host: detector.http.host, port: detector.http.port, ...(this.options.routes ? { routes: this.options.routes } : {}) });
+      const api = await startDetectorApi(this, { http: detectorHttpSettings(config), logger, ...(this.options.routes ? { routes: this.options.routes } : {}) });
       this.#app = api.app;
       this.#httpPort = api.port;
     }

@@ -2,17 +2,22 @@
  * The gateway's HTTP API (fastify). It only decodes, calls and encodes: every operation lives in
  * the service (`CameraOperations`), so the MQTT/NATS command table calls exactly the same code.
  *
- * - Bound to 127.0.0.1 unless configured otherwise; `/api/*` and `/metrics` need the bearer token
- *   when one is configured (compared in constant time); `/healthz` and `/readyz` stay open for probes.
+ * - The server comes from `common/http/api-server.ts`: bound to 127.0.0.1 unless configured
+ *   otherwise, Host allow-list, one gate deciding on the matched route's `access` (`/healthz`,
+ *   `/readyz` public; `/metrics` per `http.metrics_public`; the API and any route a plugin adds
+ *   without saying otherwise need the token), cross-site writes refused, JSON-only writes.
  * - Every error is the JSON envelope `{status:'error', error:{code, message}}` with a fitting
  *   status: unknown camera 404 naming the id, wrong method 405, oversize body 413, bad JSON 400.
- * - Other parts (the mediamtx auth and on-demand hooks) add routes through `routes`.
+ * - Other parts (the mediamtx auth and on-demand hooks, the control plane) add routes through
+ *   `routes`; a loopback hook declares `config: { access: 'hook' }` and authenticates itself.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../common/log.ts';
-import { errorEnvelope, HTTP_STATUS, toHttpError } from './http-errors.ts';
+import { createApiServer, type ApiServerSettings } from '../common/http/api-server.ts';
+import { errorEnvelope } from './http-errors.ts';
+
+export { bearerMatches } from '../common/http/access.ts';
 
 /** The per-camera operations, implemented by the gateway service. */
 export interface CameraOperations {
@@ -39,78 +44,25 @@ export interface HttpApiDeps {
   /** True once the pipelines were started and until shutdown begins. */
   ready(): boolean;
   metrics: Registry;
-  token?: string | undefined;
-  bodyLimit: number;
+  /** The `http` config section (token, allow-lists, limits). */
+  http: ApiServerSettings;
   logger?: Logger;
   routes?: RouteInput[];
 }
 
 const ACTIONS = ['pause', 'resume', 'restart'] as const;
 
-/** Known paths and their methods, for 405 answers instead of a misleading 404. */
-const ROUTE_METHODS: Array<{ pattern: RegExp; methods: string[] }> = [
-  { pattern: /^\/healthz$/, methods: ['GET', 'HEAD'] },
-  { pattern: /^\/readyz$/, methods: ['GET', 'HEAD'] },
-  { pattern: /^\/metrics$/, methods: ['GET', 'HEAD'] },
-  { pattern: /^\/api\/v1\/cameras$/, methods: ['GET', 'HEAD'] },
-  { pattern: /^\/api\/v1\/cameras\/[^/]+$/, methods: ['GET', 'HEAD'] },
-  { pattern: /^\/api\/v1\/cameras\/[^/]+\/(pause|resume|restart)$/, methods: ['POST'] },
-];
-
-function digest(text: string): Buffer {
-  return createHash('sha256').update(text).digest();
-}
-
-/** Constant-time bearer check: both sides hashed to equal length first. */
-export function bearerMatches(header: string | undefined, token: string): boolean {
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
-  const given = match?.[1] ?? '';
-  return timingSafeEqual(digest(given), digest(token)) && given.length > 0;
-}
-
-function needsToken(url: string): boolean {
-  const path = url.split('?')[0] ?? '';
-  return path.startsWith('/api/') || path === '/metrics';
-}
-
 /** Builds (does not listen) the fastify instance with the gateway routes and any extra route plugins. */
 export async function buildHttpServer(deps: HttpApiDeps): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, bodyLimit: deps.bodyLimit, return503OnClosing: true });
-  const { operations, token, logger } = deps;
-  // JSON only: a text/plain body is refused (415) rather than silently ignored.
-  app.removeContentTypeParser('text/plain');
+  const app = createApiServer(deps.http, deps.logger);
+  const { operations } = deps;
 
-  app.setErrorHandler((error, request, reply) => {
-    const { status, body } = toHttpError(error);
-    if (status >= 500) logger?.warn({ method: request.method, url: request.url, err: error }, 'http request failed');
-    void reply.code(status).send(body);
-  });
-  app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0] ?? '';
-    const known = ROUTE_METHODS.find((route) => route.pattern.test(path));
-    if (known) {
-      void reply
-        .code(HTTP_STATUS.method_not_allowed)
-        .header('allow', known.methods.join(', '))
-        .send(errorEnvelope('method_not_allowed', `method ${request.method} is not allowed on ${path} (allowed: ${known.methods.join(', ')})`));
-      return;
-    }
-    void reply.code(404).send(errorEnvelope('not_found', `no route ${request.method} ${path.slice(0, 200)}`));
-  });
-
-  if (token) {
-    app.addHook('onRequest', async (request, reply) => {
-      if (!needsToken(request.url) || bearerMatches(request.headers.authorization, token)) return;
-      await reply.code(401).header('www-authenticate', 'Bearer').send(errorEnvelope('unauthorized', 'missing or wrong bearer token'));
-    });
-  }
-
-  app.get('/healthz', async () => ({ status: 'ok' }));
-  app.get('/readyz', async (_request, reply) => {
+  app.get('/healthz', { config: { access: 'public' } }, async () => ({ status: 'ok' }));
+  app.get('/readyz', { config: { access: 'public' } }, async (_request, reply) => {
     if (deps.ready()) return { status: 'ok' };
     return reply.code(503).send(errorEnvelope('unavailable', 'gateway is not ready (starting or shutting down)'));
   });
-  app.get('/metrics', async (_request, reply) => {
+  app.get('/metrics', { config: { access: 'metrics' } }, async (_request, reply) => {
     const text = await deps.metrics.metrics();
     return reply.header('content-type', deps.metrics.contentType).send(text);
   });

@@ -153,8 +153,7 @@ export class GatewayService {
       operations: this.operations,
       ready: () => this.#ready,
       metrics: options.mediamtx?.registry ? Registry.merge([metrics.registry, options.mediamtx.registry]) : metrics.registry,
-      token: config.http.token,
-      bodyLimit: config.http.body_limit_bytes,
+      http: config.http,
       logger,
       routes: [...(options.mediamtx?.routes ?? []), ...(options.routes ?? [])],
     });

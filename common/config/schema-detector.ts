@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpHostName, httpOrigin, httpToken } from '../http/config-fields.ts';
 import { durationMs, host, port } from './fields.ts';
 
 /** The detector service. Owned by the detector part (detector/). */
@@ -22,8 +23,16 @@ export const detectorSchema = z.strictObject({
   hwaccel_early_exit: durationMs('15s', { min: 100 }),
   /** Interval of the detector's heartbeat log line (per-camera fps, skipped, failed). */
   heartbeat_interval: durationMs('30s', { min: 1000 }),
+  /** The detector's API; `token`, `metrics_public`, `allowed_origins`, `allowed_hosts` default to the gateway's `http.*`. */
   http: z
-    .strictObject({ host: host.default('127.0.0.1'), port: port.default(8081) })
+    .strictObject({
+      host: host.default('127.0.0.1'),
+      port: port.default(8081),
+      token: httpToken.optional(),
+      metrics_public: z.boolean().optional(),
+      allowed_origins: z.array(httpOrigin).optional(),
+      allowed_hosts: z.array(httpHostName).optional(),
+    })
     .prefault({}),
   /** Credential the detector uses to read from mediamtx (allowed by the gateway's auth endpoint). */
   read_user: z.string().min(1).default('lookout-detector'),

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { httpHostName, httpOrigin, httpToken } from '../http/config-fields.ts';
 import { durationMs, host, port } from './fields.ts';
 import { eventsSchema, objectsSchema, zonesSchema } from './schema-zones.ts';
 import { motionSchema } from './schema-motion.ts';
@@ -107,8 +108,16 @@ export const httpSchema = z.strictObject({
   host: host.default('127.0.0.1'),
   port: port.default(8080),
   /** Optional bearer token for the HTTP API (use ${ENV_VAR} to keep it out of the file). */
-  token: z.string().min(8).optional(),
+  token: httpToken.optional(),
+  /** Serve /metrics without the token (only matters when a token is set). */
+  metrics_public: z.boolean().default(false),
+  /** Browser origins (scheme://host[:port]) besides the server's own that may send writes. */
+  allowed_origins: z.array(httpOrigin).default([]),
+  /** Host names the server answers to besides the defaults (bind address, localhost, hostname); `*` = any. */
+  allowed_hosts: z.array(httpHostName).default([]),
   body_limit_bytes: z.number().int().min(1024).max(10_000_000).default(65_536),
+  /** Longest time to receive one request (headers and body); slower clients get 408. */
+  request_timeout: durationMs('30s', { min: 1000 }),
 });
 
 export const ffmpegSchema = z.strictObject({

@@ -52,10 +52,10 @@ void test('lookout detector --config runs the service: ready, tracks logged, pau
     // state_dir) when it is present, else the log.
     const events = join(dir.path, 'state', 'events.jsonl');
     await waitFor(async () => (/"label":"person"/.test(lines.join('') + (existsSync(events) ? readFileSync(events, 'utf8') : '')) ? true : undefined), 30_000);
-    const paused = (await (await fetch(`${base}/api/v1/detect/cameras/yard/pause`, { method: 'POST' })).json()) as { data: { state: string; pid?: number } };
+    const paused = (await (await fetch(`${base}/api/v1/detect/cameras/yard/pause`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { data: { state: string; pid?: number } };
     assert.equal(paused.data.state, 'paused');
     assert.equal(paused.data.pid, undefined);
-    const resumed = (await (await fetch(`${base}/api/v1/detect/cameras/yard/resume`, { method: 'POST' })).json()) as { data: { state: string } };
+    const resumed = (await (await fetch(`${base}/api/v1/detect/cameras/yard/resume`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).json()) as { data: { state: string } };
     assert.equal(resumed.data.state, 'running');
   } finally {
     child.kill('SIGTERM');

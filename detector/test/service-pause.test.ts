@@ -27,7 +27,7 @@ function config() {
       { id: 'cam1', source: `file://${clip}`, detect: { fps: 10, read_from: 'source', decode: 'all' } },
       // vaapi really fails here (no /dev/dri): this camera falls back to software.
       { id: 'cam2', source: `file://${clip}`, detect: { fps: 5, read_from: 'source', decode: 'all', hwaccel: 'vaapi' } },
-      { id: 'off', source: `file://${clip}` },
+      { id: 'nodetect', source: `file://${clip}` },
     ],
     detector: { hwaccel: 'none', workers: 1, http: { host: '127.0.0.1', port: 0 } },
   });
@@ -51,10 +51,10 @@ void test('pause/resume cycles leave no child, fd, timer or listener behind; HTT
     assert.ok(heartbeats.some((line) => line.cameras?.some((camera) => camera.id === 'cam1' && camera.decodedFps > 0)), 'heartbeat line with per-camera fps');
     const base = `http://127.0.0.1:${service.httpPort}`;
     assert.equal((await fetch(`${base}/readyz`)).status, 200);
-    const paused = await fetch(`${base}/api/v1/detect/cameras/cam2/pause`, { method: 'POST' });
+    const paused = await fetch(`${base}/api/v1/detect/cameras/cam2/pause`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
     assert.equal(paused.status, 200);
     assert.equal(((await paused.json()) as { data: { state: string } }).data.state, 'paused');
-    assert.equal((await fetch(`${base}/api/v1/detect/cameras/nope/pause`, { method: 'POST' })).status, 404);
+    assert.equal((await fetch(`${base}/api/v1/detect/cameras/nope/pause`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 404);
     const metrics = await (await fetch(`${base}/metrics`)).text();
     assert.match(metrics, /lookout_detector_frames_decoded_total\{camera="cam1"\} [1-9]/);
     assert.match(metrics, /lookout_detector_inference_ms_bucket/);

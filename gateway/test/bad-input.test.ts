@@ -94,10 +94,13 @@ void test('bad API requests each get their exact status and error; the gateway k
     http: { token: TOKEN, body_limit_bytes: 1024 },
     cameras: [{ id: 'cam1', source: 'testsrc://', mode: 'on-demand' }],
   });
-  // Another part's route plugin (as the mediamtx auth hook registers): served, and not behind the API token.
+  // Another part's route plugin that authenticates its caller itself (as the mediamtx auth hook):
+  // declared `access: 'hook'`, so served without the API token. A plugin route that declares
+  // nothing is behind the token like the API.
   const hookRoute = {
     plugin: async (app: FastifyInstance) => {
-      app.post('/hooks/echo', async (request) => ({ got: request.body }));
+      app.post('/hooks/echo', { config: { access: 'hook' } }, async (request) => ({ got: request.body }));
+      app.get('/hooks/undeclared', async () => ({ open: true }));
     },
   };
   const service = new GatewayService(config, { routes: [hookRoute] });
@@ -107,6 +110,8 @@ void test('bad API requests each get their exact status and error; the gateway k
     const auth = { token: TOKEN };
     const hook = await api(port, 'POST', '/hooks/echo', { body: { user: 'x' } });
     assert.deepEqual([hook.status, hook.body], [200, { got: { user: 'x' } }]);
+    assert.equal((await api(port, 'GET', '/hooks/undeclared')).status, 401, 'a plugin route without an access flag needs the token');
+    assert.equal((await api(port, 'GET', '/hooks/undeclared', { token: TOKEN })).status, 200);
     const cases: Array<[string, () => ReturnType<typeof api>, number, string, string]> = [
       ['unknown camera', () => api(port, 'GET', '/api/v1/cameras/nope', auth), 404, 'unknown_camera', 'unknown camera "nope"'],
       ['unknown camera, command', () => api(port, 'POST', '/api/v1/cameras/nope/pause', auth), 404, 'unknown_camera', 'unknown camera "nope"'],
@@ -144,7 +149,7 @@ void test('bad API requests each get their exact status and error; the gateway k
         () => api(port, 'POST', '/api/v1/cameras/cam1/pause', { ...auth, body: 'pause', contentType: 'text/plain' }),
         415,
         'unsupported_media_type',
-        'Unsupported Media Type',
+        'POST needs Content-Type: application/json (send {} when there is nothing to say)',
       ],
       ['missing token', () => api(port, 'GET', '/api/v1/cameras'), 401, 'unauthorized', 'missing or wrong bearer token'],
       ['wrong token', () => api(port, 'POST', '/api/v1/cameras/cam1/resume', { token: `${TOKEN}x` }), 401, 'unauthorized', 'missing or wrong bearer token'],

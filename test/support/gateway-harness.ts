@@ -68,7 +68,7 @@ export interface ApiReply {
   headers: Headers;
 }
 
-/** Calls the gateway API; `body` is sent raw (string) or as JSON. */
+/** Calls the gateway API; `body` is sent raw (string) or as JSON; a write without one sends `{}` (the API takes JSON only). */
 export async function api(
   port: number,
   method: string,
@@ -78,8 +78,9 @@ export async function api(
   const headers: Record<string, string> = { connection: 'close' };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   let body: string | undefined;
-  if (options.body !== undefined) {
-    body = typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
+  const sent = options.body ?? (['POST', 'PUT', 'PATCH', 'DELETE'].includes(method) ? {} : undefined);
+  if (sent !== undefined) {
+    body = typeof sent === 'string' ? sent : JSON.stringify(sent);
     headers['content-type'] = options.contentType ?? 'application/json';
   }
   const response = await fetch(`http://127.0.0.1:${port}${path}`, { method, headers, ...(body !== undefined ? { body } : {}), signal: AbortSignal.timeout(30_000) });
