@@ -2,7 +2,8 @@
  * The ffmpeg command line of one decoder: input options (transport, timeouts, protocol whitelist,
  * hwaccel), the decode strategy (every frame through an fps filter, or keyframes only), and a filter
  * chain that samples, reports each frame (showinfo: pts and source size on stderr), letterboxes to
- * the model input inside ffmpeg and writes raw RGB24 on stdout. Pure: tested without spawning.
+ * the model input inside ffmpeg and writes raw RGB24 on stdout; optionally a second output of the same
+ * frames at a useful resolution (PPM on fd 3) for snapshots. Pure: tested without spawning.
  */
 import { parseCameraSource, type CameraSource } from '../gateway/camera-source.ts';
 import { hwaccelArgs, type ConcreteHwaccel } from './hwaccel.ts';
@@ -28,6 +29,8 @@ export interface DecoderArgsOptions {
   hwaccelDevice?: string;
   /** Socket I/O timeout for network inputs. */
   ioTimeoutMs?: number;
+  /** Also write the sampled frames at this height (never upscaled) as PPM on fd 3, for snapshots and latest.jpg. */
+  fullFrameHeight?: number;
 }
 
 /** Pad colour of the letterbox (114, the YOLO convention). */
@@ -65,20 +68,40 @@ function keyframeSelect(fps: number): string {
   return `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${minGap.toFixed(4)})'`;
 }
 
-/** The -vf chain: sample → hw download → showinfo → letterbox → rgb24. */
-export function buildFilterChain(options: Pick<DecoderArgsOptions, 'strategy' | 'fps' | 'width' | 'height' | 'hwaccel' | 'hwaccelDevice'>): string {
-  const { width, height } = options;
+/** Sampling, hardware download and the per-frame report: what both outputs share. */
+function sharedFilters(options: Pick<DecoderArgsOptions, 'strategy' | 'fps' | 'hwaccel' | 'hwaccelDevice'>): string[] {
   const filters: string[] = [];
   if (options.fps !== undefined) filters.push(options.strategy === 'all' ? `fps=${options.fps}` : keyframeSelect(options.fps));
   filters.push(...hwaccelArgs(options.hwaccel, options.hwaccelDevice).filters);
-  filters.push(
-    'showinfo=checksum=0',
-    `scale=${width}:${height}:force_original_aspect_ratio=decrease:flags=bilinear`,
-    'format=rgb24',
-    `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=${PAD_COLOR}`,
-  );
-  return filters.join(',');
+  filters.push('showinfo=checksum=0');
+  return filters;
 }
+
+/** Letterbox to the model input, rgb24. */
+function letterboxFilters(width: number, height: number): string[] {
+  return [`scale=${width}:${height}:force_original_aspect_ratio=decrease:flags=bilinear`, 'format=rgb24', `pad=${width}:${height}:(ow-iw)/2:(oh-ih)/2:color=${PAD_COLOR}`];
+}
+
+/** The -vf chain: sample → hw download → showinfo → letterbox → rgb24. */
+export function buildFilterChain(options: Pick<DecoderArgsOptions, 'strategy' | 'fps' | 'width' | 'height' | 'hwaccel' | 'hwaccelDevice'>): string {
+  return [...sharedFilters(options), ...letterboxFilters(options.width, options.height)].join(',');
+}
+
+/**
+ * The -filter_complex graph with a second output: the sampled frames are split once, one branch
+ * letterboxed for the model ([model]), the other scaled to `fullFrameHeight` (never up) for
+ * snapshots and latest.jpg ([full]). Both branches see the same frames, so frame n matches frame n.
+ */
+export function buildFilterGraph(options: Pick<DecoderArgsOptions, 'strategy' | 'fps' | 'width' | 'height' | 'hwaccel' | 'hwaccelDevice'> & { fullFrameHeight: number }): string {
+  const full = `scale=w=-2:h='min(${options.fullFrameHeight},ih)':flags=bilinear,format=rgb24`;
+  return `[0:v:0]${sharedFilters(options).join(',')},split=2[lb][fr];[lb]${letterboxFilters(options.width, options.height).join(',')}[model];[fr]${full}[full]`;
+}
+
+/** The model frames: raw RGB24 on stdout. */
+const RAW_MODEL_OUTPUT = ['-fps_mode', 'passthrough', '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'];
+
+/** The file descriptor of the full-frame output (PPM images). */
+export const FULL_FRAME_FD = 3;
 
 /** Full argument vector (without the ffmpeg binary). */
 export function buildDecoderArgs(options: DecoderArgsOptions): string[] {
@@ -93,20 +116,24 @@ export function buildDecoderArgs(options: DecoderArgsOptions): string[] {
     ...(options.strategy === 'keyframes' ? ['-skip_frame', 'nokey'] : []),
     ...hw.input,
     ...inputArgs(options.input, options.ioTimeoutMs ?? 10_000),
-    '-map',
-    '0:v:0',
-    '-an',
-    '-sn',
-    '-dn',
-    '-vf',
-    buildFilterChain(options),
-    '-fps_mode',
-    'passthrough',
-    '-pix_fmt',
-    'rgb24',
-    '-f',
-    'rawvideo',
-    'pipe:1',
+    ...(options.fullFrameHeight === undefined
+      ? ['-map', '0:v:0', '-an', '-sn', '-dn', '-vf', buildFilterChain(options), ...RAW_MODEL_OUTPUT]
+      : [
+          '-filter_complex',
+          buildFilterGraph({ ...options, fullFrameHeight: options.fullFrameHeight }),
+          '-map',
+          '[model]',
+          ...RAW_MODEL_OUTPUT,
+          '-map',
+          '[full]',
+          '-fps_mode',
+          'passthrough',
+          '-c:v',
+          'ppm',
+          '-f',
+          'image2pipe',
+          `pipe:${FULL_FRAME_FD}`,
+        ]),
   ];
 }
 

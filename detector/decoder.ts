@@ -1,5 +1,6 @@
 /**
- * One camera's decoder: a supervised ffmpeg child that delivers letterboxed RGB24 frames. It restarts
+ * One camera's decoder: a supervised ffmpeg child that delivers letterboxed RGB24 frames (and, if
+ * asked, the same frames at a useful resolution from a second output, for snapshots). It restarts
  * on exit or stall with exponential backoff (jittered, reset after a stable run), falls back from a
  * hardware decoder that fails to start or dies early to software (retrying hardware later), and can
  * hold its output (SIGSTOP/SIGCONT of the child's group) for callers that must not drop frames.
@@ -8,9 +9,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from '../common/log.ts';
 import { SupervisedChild, type ChildExit } from '../common/child/supervised-child.ts';
-import { buildDecoderArgs, type DecodeStrategy, type DecoderInput } from './decoder-args.ts';
+import { buildDecoderArgs, FULL_FRAME_FD, type DecodeStrategy, type DecoderInput } from './decoder-args.ts';
 import { FrameAssembler, type DecodedFrame } from './frame-parser.ts';
 import type { ConcreteHwaccel, HwaccelFallback } from './hwaccel.ts';
+import { PpmFrameParser, type FullFrame } from './latest-frame/full-frame.ts';
 
 export interface DecoderBackoff {
   initialMs: number;
@@ -51,6 +53,10 @@ export interface DecoderOptions {
   logger: Logger;
   onFrame: (frame: DecodedFrame) => void;
   onEvent?: (event: DecoderEvent) => void;
+  /** With `onFullFrame`: also deliver every sampled frame at this height (snapshots, latest.jpg). */
+  fullFrameHeight?: number;
+  /** Full frames, numbered like the model frames (same index = same picture). */
+  onFullFrame?: (frame: FullFrame) => void;
 }
 
 /** Why a decoder ended for good (CLI mode): the input ended, or ffmpeg failed. */
@@ -184,10 +190,16 @@ export class Decoder {
   async #runOnce(mode: ConcreteHwaccel, device: string | undefined): Promise<{ end: DecoderEnd; exit: ChildExit; frames: number; retryHardware: boolean }> {
     const { options } = this;
     let frames = 0;
+    // Both outputs number this run's frames from the same start, whatever the last run left half-written.
+    const firstIndex = this.#assembler?.nextIndex ?? 0;
+    const fullFrames =
+      options.fullFrameHeight !== undefined && options.onFullFrame
+        ? new PpmFrameParser(firstIndex, options.onFullFrame, (message) => options.logger.warn({ camera: options.name }, message))
+        : undefined;
     const assembler = new FrameAssembler({
       width: options.width,
       height: options.height,
-      firstIndex: this.#assembler?.nextIndex ?? 0,
+      firstIndex,
       onFrame: (frame) => {
         frames++;
         this.#frames++;
@@ -205,6 +217,7 @@ export class Decoder {
       hwaccel: mode,
       ...(device !== undefined ? { hwaccelDevice: device } : {}),
       ...(options.ioTimeoutMs !== undefined ? { ioTimeoutMs: options.ioTimeoutMs } : {}),
+      ...(fullFrames ? { fullFrameHeight: options.fullFrameHeight } : {}),
     });
     const child = SupervisedChild.spawn({
       name: `decoder:${options.name}`,
@@ -215,6 +228,7 @@ export class Decoder {
       stderrTailLines: 40,
       onStdout: (chunk) => assembler.pushBytes(chunk),
       onStderrLine: (line) => assembler.pushLine(line),
+      ...(fullFrames ? { extraPipes: [FULL_FRAME_FD], onPipeData: (_fd: number, chunk: Buffer) => fullFrames.push(chunk) } : {}),
     });
     this.#child = child;
     this.#outputHeld = false;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { httpHostName, httpOrigin, httpToken } from '../http/config-fields.ts';
 import { durationMs, host, port } from './fields.ts';
+import { snapshotsSchema } from './schema-snapshots.ts';
 
 /** The detector service. Owned by the detector part (detector/). */
 export const detectorSchema = z.strictObject({
@@ -34,6 +35,8 @@ export const detectorSchema = z.strictObject({
       allowed_hosts: z.array(httpHostName).optional(),
     })
     .prefault({}),
+  /** Event snapshots, latest.jpg frames, their retention and MQTT size (docs/snapshots.md); per camera: `cameras[].snapshots`. */
+  snapshots: snapshotsSchema.prefault({}),
   /** Credential the detector uses to read from mediamtx (allowed by the gateway's auth endpoint). */
   read_user: z.string().min(1).default('lookout-detector'),
   read_password: z.string().min(8).optional(),

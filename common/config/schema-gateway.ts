@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { httpHostName, httpOrigin, httpToken } from '../http/config-fields.ts';
 import { durationMs, host, port } from './fields.ts';
+import { cameraSnapshotsSchema } from './schema-snapshots.ts';
 import { eventsSchema, objectsSchema, zonesSchema } from './schema-zones.ts';
 import { motionSchema } from './schema-motion.ts';
 import { notReservedTopicWord } from '../topic-words.ts';
@@ -78,6 +79,8 @@ export const cameraSchema = z.strictObject({
     })
     .optional(),
   motion: motionSchema.optional(),
+  /** Snapshot look for this camera; unset keys take `detector.snapshots` (docs/snapshots.md). */
+  snapshots: cameraSnapshotsSchema.optional(),
 });
 
 export const pipelinesSchema = z.strictObject({

@@ -43,7 +43,7 @@ export interface StoredEvent {
   [extra: string]: unknown;
 }
 
-/** What the store takes: the tracker's event (detector/track/types.ts), more fields allowed. */
+/** What the store takes: the tracker's event (detector/track/types.ts); its other fields go to `extra`. */
 export interface EventInput {
   id: string;
   camera: string;
@@ -59,7 +59,6 @@ export interface EventInput {
   firstSeen: number;
   endTime?: number | null;
   falsePositive?: boolean;
-  [extra: string]: unknown;
 }
 
 export interface EventFilter {
@@ -163,7 +162,7 @@ export class EventStore {
   /** Inserts or updates an event and its entered zones (one transaction). */
   upsert(event: EventInput): void {
     const extra: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(event)) if (!KNOWN.has(key) && value !== undefined) extra[snake(key)] = value;
+    for (const [key, value] of Object.entries(event as object)) if (!KNOWN.has(key) && value !== undefined) extra[snake(key)] = value;
     this.#transaction(() => {
       this.#upsert.run(
         event.id,
