@@ -11,7 +11,7 @@ export const CAMERA_ID = /^[a-z0-9_-]{1,64}$/;
 export const EVENT_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 /** Labels (model class names) and zone names as filters. */
 const LABEL = /^[A-Za-z0-9][A-Za-z0-9 _.-]{0,63}$/;
-const ZONE = /^[A-Za-z0-9_-]{1,64}$/;
+const ZONE = /^[a-z0-9_-]{1,64}$/;
 
 export function validEventId(id: string): boolean {
   return EVENT_ID.test(id) && !id.includes('..');
@@ -22,10 +22,10 @@ const seconds = z.coerce.number().finite().min(0).max(1e11);
 export const eventsQuerySchema = z.strictObject({
   camera: z.string().regex(CAMERA_ID, 'must be a camera id ([a-z0-9_-]{1,64})').optional(),
   label: z.string().regex(LABEL, 'must be a label (letters, digits, space, _ . -; up to 64)').optional(),
-  zone: z.string().regex(ZONE, 'must be a zone name ([A-Za-z0-9_-]{1,64})').optional(),
+  zone: z.string().regex(ZONE, 'must be a zone name ([a-z0-9_-]{1,64})').optional(),
   after: seconds.optional(),
   before: seconds.optional(),
-  limit: z.coerce.number().int().min(1).max(10_000).default(50),
+  limit: z.coerce.number().int().min(1).max(1000).default(50),
   has_snapshot: z
     .enum(['true', 'false', '1', '0'])
     .transform((value) => value === 'true' || value === '1')
@@ -35,7 +35,7 @@ export type EventsQuery = z.output<typeof eventsQuerySchema>;
 
 export const latestQuerySchema = z.strictObject({
   boxes: z.enum(['0', '1', 'true', 'false']).optional(),
-  h: z.coerce.number().int().min(16).max(2160).optional(),
+  h: z.coerce.number().int().min(32).max(2160).optional(),
 });
 
 /** `field: problem` for the first issue of a failed parse. */

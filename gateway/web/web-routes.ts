@@ -9,6 +9,7 @@ import type { LookoutConfig } from '../../common/config/schema.ts';
 import type { CommandTable } from '../../control/command-table.ts';
 import { commandRoutes } from '../../control/http-commands.ts';
 import type { RouteInput } from '../http-api.ts';
+import { detectorHttpSettings } from '../../detector/http-api.ts';
 import { DetectorClient, detectorBaseUrl } from './detector-client.ts';
 import { detectorProxyRoutes, type EventRing } from './detector-proxy.ts';
 import { overviewRoutes, type OverviewSource } from './overview-route.ts';
@@ -24,13 +25,14 @@ export interface WebRoutesOptions {
   streamStatus: OverviewSource['streamStatus'];
   slots: OverviewSource['slots'];
   startedAt: number;
-  /** Default: the detector at `detector.http` (no token). */
+  /** Default: the detector at `detector.http`, with the detector API's token. */
   detector?: DetectorClient;
 }
 
 export function webRoutes(options: WebRoutesOptions): RouteInput[] {
   const { config } = options;
-  const detector = options.detector ?? new DetectorClient({ baseUrl: detectorBaseUrl(config) });
+  // The detector's API takes detector.http.token, or else http.token (detector/http-api.ts).
+  const detector = options.detector ?? new DetectorClient({ baseUrl: detectorBaseUrl(config), token: detectorHttpSettings(config).token });
   const cameras = config.cameras.map((camera) => camera.id);
   return [
     { plugin: commandRoutes, options: { table: options.table } },

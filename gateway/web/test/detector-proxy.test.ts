@@ -87,7 +87,7 @@ void test('bad input gets an exact envelope and is never forwarded', async () =>
   const badCamera = await app.inject({ url: '/api/v1/cameras/DEMO/latest.jpg' });
   assert.deepEqual(badCamera.json(), { status: 'error', error: { code: 'bad_request', message: 'id: must be a camera id ([a-z0-9_-]{1,64})' } });
   for (const [query, message] of [
-    ['h=0', 'h: Too small: expected number to be >=16'],
+    ['h=0', 'h: Too small: expected number to be >=32'],
     ['h=99999', 'h: Too big: expected number to be <=2160'],
     ['boxes=yes', 'boxes: Invalid option: expected one of "0"|"1"|"true"|"false"'],
     ['url=http://evil', 'query: unknown parameter url'],
