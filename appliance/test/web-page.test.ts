@@ -155,6 +155,15 @@ async function essentialChecks(t: TestContext, page: Page, base: string, shots: 
   await waitFor(page, `document.querySelector('${badge}')?.textContent !== 'Stream: paused'`, 20_000);
   assert.notEqual(await gatewayState(base, 'demo'), 'paused');
 
+  // Detect off and on from the page (the gateway's proxy to the detector): badge, placeholder, frame again.
+  const detectBadge = `${tile} [data-badge="detect"]`;
+  await page.click(`${tile} button[data-action="detect"]`);
+  await waitFor(page, `document.querySelector('${detectBadge}')?.textContent === 'Detect: off'`, 20_000);
+  await waitFor(page, `document.querySelector('${tile} .placeholder')?.textContent === 'Detection is off' && document.querySelector('${tile} .frame img').hidden`, 10_000);
+  await page.click(`${tile} button[data-action="detect"]`);
+  await waitFor(page, `document.querySelector('${detectBadge}')?.textContent === 'Detect: on'`, 20_000);
+  await waitFor(page, `(() => { const img = document.querySelector('${tile} .frame img'); return !img.hidden && img.complete && img.naturalWidth > 0; })()`, 20_000);
+
   // An event row with its thumbnail, then its detail view with the snapshot.
   const thumb = '#events button.event img.thumb';
   await waitFor(page, `(document.querySelector('${thumb}')?.naturalWidth ?? 0) > 0`, 30_000);

@@ -33,6 +33,8 @@ export class CameraTile {
   #imageUrl: string | undefined;
   #loading = false;
   #busy = false;
+  /** No frame requests while detect on/off is in flight (a paused detector answers 409). */
+  #holdImages = false;
 
   constructor(
     camera: OverviewCamera,
@@ -110,7 +112,7 @@ export class CameraTile {
 
   #canHaveFrame(): boolean {
     const detect = this.#camera.detect;
-    return detect?.state === 'running' && (detect.framesDecoded ?? 0) > 0;
+    return !this.#holdImages && detect?.state === 'running' && (detect.framesDecoded ?? 0) > 0;
   }
 
   #showImage(url: string): void {
@@ -138,9 +140,13 @@ export class CameraTile {
 
   async #detect(): Promise<void> {
     const verb = this.#camera.detect?.state === 'paused' ? 'resume' : 'pause';
+    this.#holdImages = true;
     await this.#run(this.#detectButton, verb === 'pause' ? 'Turning detection off…' : 'Turning detection on…', () =>
       postJson(`/api/v1/detect/cameras/${encodeURIComponent(this.#camera.id)}/${verb}`, {}),
     );
+    // Frames again once an overview taken after the command shows the detector running.
+    this.#holdImages = false;
+    if (verb === 'pause') this.#camera = { ...this.#camera, detect: this.#camera.detect ? { ...this.#camera.detect, state: 'paused' } : null };
   }
 
   async #run(button: HTMLButtonElement, pending: string, call: () => Promise<unknown>): Promise<void> {
