@@ -22,7 +22,9 @@ import type { Detection } from '../../detector/model/types.ts';
 import { MotionGate } from '../../detector/motion/gate.ts';
 import { MotionDetector } from '../../detector/motion/motion-detector.ts';
 import { DEFAULT_GATE, DEFAULT_MOTION, gateSettingsFrom, motionSettingsFrom, type GateSettings, type MotionSettings } from '../../detector/motion/settings.ts';
-import { IouTracker } from '../../detector/tracker.ts';
+import { IouTracker, trackSettings, type TrackEvent, type TrackSettings } from '../../detector/tracker.ts';
+import { trackSettingsFromConfigCamera, trackSettingsFromZonesFile } from '../../detector/track/settings-file.ts';
+import { FrigateEventFormatter } from '../../control/frigate-events.ts';
 import { DEFAULT_MODEL_PATH } from '../../detector/service.ts';
 import { probeKeyframeInterval } from '../../detector/stream-probe.ts';
 
@@ -46,6 +48,10 @@ const USAGE = `usage: lookout detect <file-or-url> [options]
                       (default on, or the camera's detect.motion_gate with --config)
   --config FILE       take motion and gate settings from this config's camera (see --camera)
   --camera ID         the camera in --config (default: its only camera)
+  --zones FILE        zones, object masks and event settings: a YAML file with the zones, objects
+                      and events keys of a camera in lookout.yml (default: the --config camera's)
+  --events            also print tracked objects' events, one {"event":{"type","before","after"}}
+                      line each (Frigate's shape), after the frame line that caused them
 
 Prints {"frame":n,"pts":s,"width":w,"height":h,"motion":bool,"inferred":bool,
 "detections":[{"label","class","score","box":[x1,y1,x2,y2]}]} per sampled frame (box in source
@@ -89,6 +95,8 @@ function parse(argv: string[]) {
       'motion-gate': { type: 'string' },
       config: { type: 'string' },
       camera: { type: 'string' },
+      zones: { type: 'string' },
+      events: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -123,7 +131,22 @@ function parse(argv: string[]) {
     transport: transport as 'tcp' | 'udp',
     motion: motionConfig.motion,
     gate,
+    track: cliTrackSettings(values.zones, values.config, values.camera, values.fps),
+    events: values.events ?? false,
   };
+}
+
+/** Zones, masks and lifecycle settings: from `--zones FILE`, else the `--config` camera's, else defaults. */
+function cliTrackSettings(zonesFile: string | undefined, configFile: string | undefined, cameraId: string | undefined, fpsText: string | undefined): TrackSettings {
+  const fps = fpsText === undefined ? undefined : Number(fpsText);
+  try {
+    if (zonesFile !== undefined) return trackSettingsFromZonesFile(zonesFile, fps);
+    if (configFile !== undefined) return trackSettingsFromConfigCamera(configFile, cameraId, fps) ?? trackSettings(fps);
+  } catch (error) {
+    if (error instanceof ConfigError) throw new DetectUsageError(`--zones: ${error.message}`);
+    throw error;
+  }
+  return trackSettings(fps);
 }
 
 /** Motion and gate settings: the defaults, or those of a camera in `--config`. */
@@ -282,6 +305,13 @@ export async function run(argv: string[]): Promise<number> {
   let failed = false;
   // The gate needs to know whether objects are tracked (stationary ones are re-checked).
   const tracker = new IouTracker();
+  tracker.configure('cli', options.track);
+  const formatter = new FrigateEventFormatter();
+  const printEvents = (events: TrackEvent[]) => {
+    if (options.events) for (const event of events) process.stdout.write(`${JSON.stringify({ event: formatter.format(event).message })}\n`);
+  };
+  // Event times: this run's start plus the frame's pts (a file is read faster than real time).
+  const startedAt = Date.now();
   const motion = new MotionDetector(options.motion, pool.info.inputWidth, pool.info.inputHeight);
   const gate = new MotionGate(options.gate);
   try {
@@ -299,10 +329,15 @@ export async function run(argv: string[]): Promise<number> {
       const infer = gate.decide(moved, tracker.liveTracks('cli')).infer;
       const detections = infer ? await pool.infer({ data: frame.data, letterbox: frame.letterbox }, { minScore: options.score, iouThreshold: options.iou }) : [];
       decoder.recycle(frame.data);
-      if (infer) tracker.update('cli', detections, frame.pts * 1000);
-      process.stdout.write(`${frameLine(frame, detections, { motion: moved, inferred: infer })}\n`);
+      const kept = tracker.filter('cli', detections);
+      const size = { width: frame.letterbox.srcWidth, height: frame.letterbox.srcHeight };
+      const tracked = infer ? tracker.update('cli', kept, startedAt + frame.pts * 1000, size) : [];
+      process.stdout.write(`${frameLine(frame, kept, { motion: moved, inferred: infer })}\n`);
+      printEvents(tracked);
       processed++;
     }
+    // The input ended: every object still tracked ends with it.
+    if (!outputClosed) printEvents(tracker.endCamera('cli'));
   } catch (error) {
     failed = true;
     process.stderr.write(`lookout detect: inference failed: ${(error as Error).message}\n`);
