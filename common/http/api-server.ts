@@ -29,8 +29,12 @@ export interface ApiServerSettings {
 /** Longest path segment the router matches (camera ids are ≤ 64); longer ones get 414. */
 export const MAX_PARAM_LENGTH = 128;
 
+/** Upper bound of `request_timeout` as applied (one hour). */
+const MAX_REQUEST_TIMEOUT = 3_600_000;
+
 export function createApiServer(settings: ApiServerSettings, logger?: Logger): FastifyInstance {
-  const requestTimeout = settings.request_timeout;
+  // Bounded so the socket timers below stay far inside Node's 2^31 ms limit.
+  const requestTimeout = Math.min(settings.request_timeout, MAX_REQUEST_TIMEOUT);
   const app = Fastify({
     logger: false,
     bodyLimit: settings.body_limit_bytes,
@@ -39,8 +43,8 @@ export function createApiServer(settings: ApiServerSettings, logger?: Logger): F
     requestTimeout,
     // Idle keep-alive sockets are closed; long responses (demand leases) write keepalives well within this.
     connectionTimeout: Math.max(requestTimeout * 2, 10_000),
-    // Node only checks request timeouts at this interval (default 30 s).
-    http: { headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout) },
+    // Node validates headersTimeout <= requestTimeout at creation, and checks them only at this interval (default 30 s).
+    http: { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout) },
     clientErrorHandler,
     frameworkErrors,
   });
