@@ -18,12 +18,15 @@
  *  - decode_core_per_camera: CPU seconds per wall second of the ffmpeg child decoding a 1080p25
  *    H.264 input at 5 fps (GOP 5), per strategy (utime+stime from /proc/<pid>/stat); `gop50`: the
  *    same with a camera's usual 2 s GOP at 0.5 fps, where keyframes alone decode 1 frame in 50;
- *  - rss_mb: resident memory of this process (workers are threads, so included) during the run.
+ *  - rss_mb: resident memory of this process (workers are threads, so included) during the run;
+ *  - motion: what motion-gated inference saves (see detector-motion.ts); `--only motion` runs this
+ *    section alone, `--speed-model PATH` picks its model (default ../shared/models/yolov8n-arch-640.onnx).
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { silentLogger } from '../../common/log.ts';
@@ -40,6 +43,10 @@ import type { FrameResult } from '../../detector/publisher.ts';
 import { Scheduler, type InferenceRunner } from '../../detector/scheduler.ts';
 import { DEFAULT_MODEL_PATH } from '../../detector/service.ts';
 import { IouTracker } from '../../detector/tracker.ts';
+import { motionSection } from './detector-motion.ts';
+
+/** The shared speed fixture beside the checkout (../shared/models). */
+const SPEED_MODEL = fileURLToPath(new URL('../../../shared/models/yolov8n-arch-640.onnx', import.meta.url));
 
 const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
 
@@ -300,13 +307,22 @@ async function main(): Promise<void> {
       'latency-seconds': { type: 'string', default: '12' },
       'latency-fps': { type: 'string', default: '5' },
       'pause-cycles': { type: 'string', default: '0' },
+      only: { type: 'string' },
+      'speed-model': { type: 'string' },
+      'motion-seconds': { type: 'string', default: '60' },
     },
   });
+  if (values.only !== undefined && values.only !== 'motion') throw new Error(`--only: the only section that runs alone is "motion" (got "${values.only.slice(0, 20)}")`);
   const modelPath = values.model ?? DEFAULT_MODEL_PATH;
   const threads = values.threads === 'auto' ? autoThreads(1) : Number(values.threads);
   const seconds = Number(values.seconds);
   const dir = mkdtempSync(join(tmpdir(), 'lookout-bench-detector-'));
+  const motion = () => motionSection({ dir, speedModel: values['speed-model'] ?? SPEED_MODEL, threads, seconds: Number(values['motion-seconds']) });
   try {
+    if (values.only === 'motion') {
+      process.stdout.write(`${JSON.stringify({ motion: await motion(), cpus: (await import('node:os')).cpus().length, loadavg_1m: round((await import('node:os')).loadavg()[0] ?? 0) })}\n`);
+      return;
+    }
     const run = await compare(modelPath, threads, dir, seconds, Number(values.rounds), Number(values['latency-seconds']), Number(values['latency-fps']));
     const hd = join(dir, '1080p25.mp4');
     // GOP of 5 frames (0.2 s) so keyframes alone serve 5 fps, as `decode: auto` requires.
@@ -358,7 +374,8 @@ async function main(): Promise<void> {
       loadavg_1m: round((await import('node:os')).loadavg()[0] ?? 0),
     };
     const cycles = Number(values['pause-cycles']);
-    const output = cycles > 0 ? { ...result, pause_resume: await pauseCycles(modelPath, dir, cycles) } : result;
+    const withCycles = cycles > 0 ? { ...result, pause_resume: await pauseCycles(modelPath, dir, cycles) } : result;
+    const output = { ...withCycles, motion: await motion() };
     process.stdout.write(`${JSON.stringify(output)}\n`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
