@@ -210,10 +210,10 @@ export class ControlPlane {
     return { drained };
   }
 
-  /** Fastify plugin with `POST /api/v1/commands` and `GET /api/v1/events`. */
+  /** Fastify plugin with `POST /api/v1/commands` and `GET /api/v1/events` (unless the server already lists events from its store: the detector's). */
   readonly httpRoutes = async (app: FastifyInstance): Promise<void> => {
     await app.register(commandRoutes, { table: this.table });
-    await app.register(eventRoutes, { recent: this.recent as RecentEvents<unknown> });
+    if (!app.hasRoute({ method: 'GET', url: '/api/v1/events' })) await app.register(eventRoutes, { recent: this.recent as RecentEvents<unknown> });
   };
 
   /** For the gateway: the stream of `camera` changed (retained `stream/state` and camera availability). */

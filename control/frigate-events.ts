@@ -35,6 +35,9 @@ export interface TrackEventLike {
   positionChanges?: number;
   endTime?: number | null;
   falsePositive?: boolean;
+  /** Set by the detector's snapshot keeper (detector/snapshots). */
+  hasSnapshot?: boolean;
+  snapshot?: { frame_time: number; box: unknown; area: number; score: number } | null;
 }
 
 export interface FrigateObject {
@@ -61,6 +64,7 @@ export interface FrigateObject {
   entered_zones: string[];
   has_clip: boolean;
   has_snapshot: boolean;
+  snapshot: { frame_time: number; box: unknown; area: number; score: number } | null;
 }
 
 export interface FrigateEvent {
@@ -117,7 +121,8 @@ export class FrigateEventFormatter {
       current_zones: event.currentZones ?? [],
       entered_zones: event.enteredZones ?? [],
       has_clip: false,
-      has_snapshot: false,
+      has_snapshot: event.hasSnapshot ?? false,
+      snapshot: event.snapshot ?? null,
     };
     this.#previous.delete(id);
     if (!ended) {

@@ -19,6 +19,7 @@ import { gateSettingsFrom, motionSettingsFrom } from './motion/settings.ts';
 import { autoThreads } from './model/cpu-budget.ts';
 import type { DetectionSink } from './publisher.ts';
 import { Scheduler, type InferenceRunner } from './scheduler.ts';
+import { Pictures } from './snapshots/pictures.ts';
 import { probeKeyframeInterval } from './stream-probe.ts';
 import { trackSettingsFromCamera } from './track/settings.ts';
 
@@ -56,6 +57,8 @@ export interface DetectorServiceOptions {
   heartbeatMs?: number;
   /** Extra HTTP routes served by the detector's API (control plane commands and events). */
   routes?: Array<(app: FastifyInstance) => Promise<void>>;
+  /** Event store, snapshots and latest frames under `state_dir` (default true). */
+  pictures?: boolean;
 }
 
 /** The mediamtx read URL with the detector's credential (the password is registered as a secret). */
@@ -79,6 +82,7 @@ export class DetectorService {
   readonly #cameras = new Map<string, CameraDetector>();
   #scheduler: Scheduler | undefined;
   #pool: PoolLike | undefined;
+  #pictures: Pictures | undefined;
   #app: FastifyInstance | undefined;
   #httpPort: number | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
@@ -126,6 +130,10 @@ export class DetectorService {
     this.#scheduler = scheduler;
     const env = this.options.hwaccelEnvironment ?? (await probeHwaccelEnvironment(config.ffmpeg.path ?? 'ffmpeg'));
     const tracker = this.options.createTracker();
+    if (this.options.pictures !== false) {
+      // In front of the outputs: stores events, keeps snapshots, adds has_snapshot/snapshot to events.
+      this.#pictures = await Pictures.open({ config, logger, registry: this.metrics.registry, downstream: this.options.sink, cameraState: (id) => this.#cameras.get(id)?.state });
+    }
     const enabled = config.cameras.filter((camera) => camera.enabled && camera.detect?.enabled);
     for (const camera of enabled) tracker.configure?.(camera.id, trackSettingsFromCamera(camera));
     const cameras = await Promise.all(enabled.map((camera) => this.#buildCamera(camera, pool, scheduler, tracker, env)));
@@ -135,7 +143,7 @@ export class DetectorService {
     }
     await Promise.all(cameras.map((camera) => camera.resume()));
     if (this.options.http !== false) {
-      const api = await startDetectorApi(this, { http: detectorHttpSettings(config), logger, ...(this.options.routes ? { routes: this.options.routes } : {}) });
+      const api = await startDetectorApi(this, { http: detectorHttpSettings(config), logger, routes: [...(this.#pictures ? [this.#pictures.routes] : []), ...(this.options.routes ?? [])] });
       this.#app = api.app;
       this.#httpPort = api.port;
     }
@@ -172,6 +180,7 @@ export class DetectorService {
         hwEarlyFrames: config.detector.hwaccel_min_frames,
         hwEarlyMs: config.detector.hwaccel_early_exit,
         backoff: { initialMs: config.pipelines.backoff_initial, maxMs: config.pipelines.backoff_max, resetAfterMs: config.pipelines.backoff_reset_after },
+        ...(this.#pictures ? { fullFrameHeight: this.#pictures.frameHeight(camera.id), onFullFrame: (frame) => this.#pictures?.latest.put(camera.id, frame) } : {}),
       },
       hwaccel: new HwaccelFallback(hwChoice, config.detector.hwaccel_retry_after),
       postprocess: {
@@ -185,7 +194,7 @@ export class DetectorService {
       gate: gateSettingsFrom(camera.detect),
       scheduler,
       tracker,
-      sink: this.options.sink,
+      sink: this.#pictures?.sink ?? this.options.sink,
       metrics: this.metrics,
       logger: logger.child({ component: 'detector', camera: camera.id }),
     });
@@ -201,6 +210,7 @@ export class DetectorService {
   async pauseCamera(id: string): Promise<CameraStatus> {
     const camera = this.#camera(id);
     await camera.pause();
+    this.#pictures?.latest.clear(id);
     return camera.status();
   }
 
@@ -268,6 +278,7 @@ export class DetectorService {
     if (!drained) this.options.logger.warn({ inFlight: this.#scheduler?.inFlight }, 'shutdown deadline reached with inferences in flight');
     await this.#pool?.close(remaining());
     await this.#app?.close();
+    await this.#pictures?.close();
     this.options.logger.info({ drained }, 'detector stopped');
     return { drained };
   }
