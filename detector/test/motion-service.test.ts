@@ -19,7 +19,7 @@ const clip = join(dir.path, 'lights.mp4');
 const LIGHTS_AT = 6;
 const person: ObjectWindow = { label: 'person', start: 1, end: 3, box: { color: '0xE01818', width: 240, height: 200, x0: 100, y0: 200, vx: 300, vy: 0 } };
 
-before(() => renderQuietClip(clip, { width: 1280, height: 720, fps: 10, seconds: 12, gop: 10, noise: 10, drift: 0.05, windows: [person], lightsOnAt: LIGHTS_AT }));
+before(() => renderQuietClip(clip, { width: 1280, height: 720, fps: 10, seconds: 16, gop: 10, noise: 10, drift: 0.05, windows: [person], lightsOnAt: LIGHTS_AT }));
 after(() => dir.dispose());
 
 function metric(text: string, name: string): number {
@@ -39,8 +39,8 @@ void test('lights on: a counted whole-frame reset, not motion, no new event; gat
   let metrics: string;
   let status;
   try {
-    // 10 s of the 12 s clip (the file loops; its end would be another lighting change).
-    await sink.waitForFrames(50, 90_000);
+    // 9 s of the 16 s clip (the file loops; its end would be another lighting change).
+    await sink.waitForFrames(45, 90_000);
   } finally {
     await service.stop();
     metrics = (await service.metricsText()).body;
@@ -48,7 +48,7 @@ void test('lights on: a counted whole-frame reset, not motion, no new event; gat
   }
   assert.deepEqual(liveChildren(), []);
   assert.ok(status);
-  const frames = sink.frames.filter((frame) => frame.pts < 11.9);
+  const frames = sink.frames.filter((frame) => frame.pts < 15.9);
   const step = frames.find((frame) => frame.pts >= LIGHTS_AT);
   assert.ok(step, 'the lights-on frame was processed');
   assert.deepEqual([step.motion, step.inferred], [false, false], 'the lights-on frame is neither motion nor inferred');
