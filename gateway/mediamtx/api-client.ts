@@ -4,6 +4,10 @@
  * `{status:"error", error}` → MediamtxApiError, deadline → MediamtxTimeoutError,
  * connection/parse problems → MediamtxUnavailableError.
  *
+ * Every request carries the gateway's per-boot API credential as Basic auth when one is given:
+ * mediamtx forwards it to the gateway's auth endpoint as user/password (shared docs/mediamtx.md §4),
+ * which allows the `api` action only with it.
+ *
  * Note: mediamtx logs every API error at ERROR level, so `getPath` of a missing path is not polled
  * in a loop by this client (callers use `listPaths` for sweeps).
  */
@@ -27,6 +31,8 @@ export interface ApiClientOptions {
   timeoutMs: number;
   /** Items per page for list routes (mediamtx default 100). */
   pageSize?: number;
+  /** Sent as `Authorization: Basic` on every call (the per-boot API credential). */
+  credentials?: { user: string; password: string } | undefined;
 }
 
 export interface PathReadiness {
@@ -39,9 +45,12 @@ const MAX_PAGES = 1000;
 
 export class MediamtxApiClient {
   readonly #base: string;
+  readonly #headers: Record<string, string>;
 
   constructor(private readonly options: ApiClientOptions) {
     this.#base = options.baseUrl.replace(/\/+$/, '');
+    const credentials = options.credentials;
+    this.#headers = credentials ? { authorization: `Basic ${Buffer.from(`${credentials.user}:${credentials.password}`).toString('base64')}` } : {};
   }
 
   info(): Promise<MediamtxInfo> {
@@ -104,7 +113,7 @@ export class MediamtxApiClient {
     let response: Response;
     let text: string;
     try {
-      response = await fetch(`${this.#base}${route}`, { method, signal: AbortSignal.timeout(this.options.timeoutMs) });
+      response = await fetch(`${this.#base}${route}`, { method, headers: this.#headers, signal: AbortSignal.timeout(this.options.timeoutMs) });
       text = await response.text();
     } catch (error) {
       if (error instanceof DOMException && (error.name === 'TimeoutError' || error.name === 'AbortError')) {

@@ -17,9 +17,9 @@ export interface AuthEndpointOptions extends AuthPolicyOptions {
   /** Largest body accepted; mediamtx's bodies are small. Default 16 KiB. */
   bodyLimit?: number;
   /**
-   * Called before a publish is allowed. A valid credential means the gateway just started a new
-   * child for this path (each issue() rotates the secret), so a publisher still on the path is
-   * stale and, with `overridePublisher: false`, would make the new one fail: the integration
+   * Called before a publish is allowed, on a credential's first use only. A fresh credential means
+   * the gateway just started a new child for this path (each issue() rotates the secret), so a
+   * publisher still on the path is stale and, with `overridePublisher: false`, would make the new one fail: the integration
    * kicks it here (bounded by the API deadline; a failure is logged and the publish still allowed).
    */
   beforePublish?: (path: string) => Promise<void>;
@@ -50,7 +50,7 @@ export async function mediamtxAuthPlugin(app: FastifyInstance, options: AuthEndp
     void reply.code(status).send({ allow: false, error: status === 413 ? 'body too large' : 'bad request' });
   });
 
-  app.post('/mediamtx/auth', { bodyLimit: options.bodyLimit ?? 16_384 }, async (request, reply) => {
+  app.post('/mediamtx/auth', { bodyLimit: options.bodyLimit ?? 16_384, config: { access: 'hook' } }, async (request, reply) => {
     if (!isLoopback(request.socket.remoteAddress ?? '')) {
       counter.inc({ action: 'invalid', result: 'deny' });
       return reply.code(403).send({ allow: false, error: 'auth endpoint is for the local mediamtx only' });
@@ -64,7 +64,7 @@ export async function mediamtxAuthPlugin(app: FastifyInstance, options: AuthEndp
     }
     const body = parsed.data;
     const decision = await policy.decide(body);
-    if (decision.allow && body.action === 'publish' && options.beforePublish) {
+    if (decision.firstPublish === true && options.beforePublish) {
       await options.beforePublish(body.path).catch((error: unknown) => log.warn({ path: body.path, error: (error as Error).message }, 'could not clear a stale publisher'));
     }
     counter.inc({ action: body.action, result: decision.allow ? 'allow' : 'deny' });

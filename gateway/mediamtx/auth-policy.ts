@@ -2,9 +2,11 @@
  * Who may do what on the mediamtx sidecar. Pure decision logic behind the HTTP auth endpoint, so
  * the tables of real request bodies can be tested without a server.
  *
- * Deny by default. publish: only the per-pipeline credential issued for THAT path, from loopback.
- * read: viewers from lookout.yml (scrypt hashes, optional per-camera list) and the detector's own
- * credential. api/metrics: loopback only. playback/pprof: denied (those servers are off).
+ * Deny by default. publish: only the per-pipeline credential issued for THAT path, from loopback,
+ * accepted once (publish-credentials.ts). read: viewers from lookout.yml (scrypt hashes, optional
+ * per-camera list) and the detector's own credential. api/metrics: from loopback AND with the
+ * gateway's per-boot API credential (boot-secrets.ts); being a local user is not enough, since the
+ * Control API can add paths that run commands. playback/pprof: denied (those servers are off).
  * An attempt without any credential gets 401 so RTSP clients retry with theirs (mediamtx §4).
  */
 import { z } from 'zod';
@@ -35,6 +37,8 @@ export interface AuthDecision {
   status: 200 | 401 | 403;
   /** Short reason for the log line (never contains a credential). */
   reason: string;
+  /** True for a publish credential's first use: a stale publisher on the path may be cleared. */
+  firstPublish?: boolean;
 }
 
 export interface AuthPolicyOptions {
@@ -43,6 +47,8 @@ export interface AuthPolicyOptions {
   viewers: readonly ViewerConfig[];
   detector: { user: string; password?: string | undefined };
   publishCredentials: PublishCredentials;
+  /** The per-boot credential mediamtx's api/metrics actions need (boot-secrets.ts). */
+  apiCredential: { user: string; password: string };
   /** Cache of verified viewer passwords (default: 60 s, 256 entries). */
   verifiedCache?: VerifiedCache;
 }
@@ -72,7 +78,7 @@ export class AuthPolicy {
     switch (request.action) {
       case 'api':
       case 'metrics':
-        return isLoopback(request.ip) ? allow(`${request.action} from loopback`) : deny(`${request.action} only from loopback`);
+        return this.#decideApi(request);
       case 'pprof':
       case 'playback':
         return deny(`${request.action} is not offered`);
@@ -82,14 +88,24 @@ export class AuthPolicy {
     }
   }
 
+  #decideApi(request: AuthRequest): AuthDecision {
+    if (!isLoopback(request.ip)) return deny(`${request.action} only from loopback`);
+    if (request.user === '' && request.password === '') return deny(`${request.action} needs the per-boot API credential`, 401);
+    const expected = this.options.apiCredential;
+    const userOk = secretsEqual(request.user, expected.user);
+    const passwordOk = secretsEqual(request.password, expected.password);
+    return userOk && passwordOk ? allow(`${request.action} with the per-boot credential`) : deny(`${request.action}: bad API credential`);
+  }
+
   async #decideStream(request: AuthRequest): Promise<AuthDecision> {
     if (!this.#cameras.has(request.path)) return deny('unknown path');
     if (request.user === '' && request.password === '') return deny('credentials required', 401);
     if (request.action === 'publish') {
       if (!isLoopback(request.ip)) return deny('publish only from loopback');
-      return this.options.publishCredentials.verify(request.path, request.user, request.password)
-        ? allow('pipeline credential')
-        : deny('bad publish credential');
+      const verdict = this.options.publishCredentials.accept(request.path, request.user, request.password, request.id);
+      if (verdict === 'first-use') return { ...allow('pipeline credential, first use'), firstPublish: true };
+      if (verdict === 'same-session') return allow('pipeline credential, same session again');
+      return deny('bad or already used publish credential');
     }
     const detector = this.options.detector;
     if (detector.password !== undefined && request.user === detector.user) {

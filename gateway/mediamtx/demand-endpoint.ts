@@ -2,6 +2,10 @@
  * On-demand leases: fastify plugin for POST /mediamtx/demand/:camera, called by the demand hook
  * (`lookout demand <camera>`) that mediamtx runs as a path's runOnDemand command.
  *
+ * Only the hook may ask: the request must come from loopback AND carry the gateway's per-boot demand
+ * secret (boot-secrets.ts) in the `x-lookout-demand-secret` header, compared in constant time;
+ * otherwise 401 in the API's error envelope. Any local user could otherwise hold every slot.
+ *
  * Protocol (one long-lived response per lease, NDJSON):
  * - refused at once: 404 unknown camera, 409 at the slot limit or paused (the pipeline manager
  *   refuses instead of queueing, so the hook exits within milliseconds), 503 anything else;
@@ -13,7 +17,10 @@
  */
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { secretsEqual } from '../../common/password.ts';
+import { errorEnvelope } from '../http-errors.ts';
 import { isLoopback } from './auth-policy.ts';
+import { DEMAND_SECRET_HEADER } from './boot-secrets.ts';
 
 /** What the gateway's PipelineManager offers (gateway/pipeline-manager.ts `acquireDemand`). */
 export interface DemandSource {
@@ -24,6 +31,8 @@ export interface DemandEndpointOptions {
   manager: DemandSource;
   logger: Logger;
   keepaliveMs: number;
+  /** The per-boot secret the hook must send (boot-secrets.ts). */
+  secret: string;
   leases?: DemandLeases;
 }
 
@@ -76,9 +85,15 @@ export async function mediamtxDemandPlugin(app: FastifyInstance, options: Demand
   const log = options.logger.child({ component: 'mediamtx-demand' });
   app.addHook('preClose', async () => leases.endAll('gateway shutting down'));
 
-  app.post<{ Params: { camera: string } }>('/mediamtx/demand/:camera', async (request, reply) => {
+  // access: 'hook' tells the HTTP API's token gate that this route authenticates its caller itself.
+  app.post<{ Params: { camera: string } }>('/mediamtx/demand/:camera', { config: { access: 'hook' } }, async (request, reply) => {
     const camera = request.params.camera;
     if (!isLoopback(request.socket.remoteAddress ?? '')) return reply.code(403).send({ error: 'demand leases are for the local mediamtx hook only' });
+    const given = request.headers[DEMAND_SECRET_HEADER];
+    if (typeof given !== 'string' || !secretsEqual(given, options.secret)) {
+      log.warn({ camera, sent: typeof given === 'string' }, 'demand refused: missing or wrong demand hook secret');
+      return reply.code(401).send(errorEnvelope('unauthorized', `missing or wrong demand hook secret (header ${DEMAND_SECRET_HEADER})`));
+    }
     let held: { release(): Promise<void> };
     // The hook may be gone (SIGINT) before the slot is granted: watch the socket from the start.
     const socket = request.raw.socket;

@@ -10,6 +10,7 @@
  * Nothing here can block the exit: no pending write, every timer cleared, every listener removed.
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
+import { DEMAND_SECRET_HEADER } from './boot-secrets.ts';
 
 export const EXIT = { released: 0, refused: 2, gatewayGone: 3, parentGone: 4, usage: 64 } as const;
 
@@ -18,6 +19,8 @@ export interface DemandHookOptions {
   gatewayUrl: string;
   /** Deadline for the gateway's first answer. Default 5000 ms. */
   connectTimeoutMs?: number;
+  /** The gateway's per-boot demand secret (read from LOOKOUT_DEMAND_SECRET_FILE by the CLI). */
+  secret: string;
   /** Optional bearer token (LOOKOUT_HTTP_TOKEN) for a gateway that requires one. */
   token?: string | undefined;
   /** Interval of the parent-death check. Default 500 ms. */
@@ -34,7 +37,7 @@ export function runDemandHook(options: DemandHookOptions): Promise<number> {
   return new Promise<number>((resolve) => {
     let finished = false;
     let keepaliveTimer: NodeJS.Timeout | undefined;
-    const headers: Record<string, string> = { accept: 'application/x-ndjson' };
+    const headers: Record<string, string> = { accept: 'application/x-ndjson', [DEMAND_SECRET_HEADER]: options.secret };
     if (options.token) headers.authorization = `Bearer ${options.token}`;
     // Created first (nothing is sent before end()), so every path below can destroy it.
     const request: ClientRequest = httpRequest(url, { method: 'POST', headers, agent: false });

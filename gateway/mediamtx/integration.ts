@@ -4,11 +4,15 @@
  * stop = stop the sidecar; plus the publish URL, per-pipeline credentials, and the two route
  * plugins (auth endpoint, demand leases) for the gateway's HTTP server.
  *
+ * Per-boot secrets (boot-secrets.ts) are made when this object is created and written to the state
+ * dir at start: the API credential for the Control API client and the auth policy, the demand
+ * secret for the demand endpoint and (through LOOKOUT_DEMAND_SECRET_FILE) the hook.
+ *
  * Order matters and is the service's: mediamtx starts before the HTTP server listens, so its API
  * answers 401 until then (readiness accepts that); pipelines start after the HTTP server, so their
  * publish auth can be answered.
  */
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { LookoutConfig } from '../../common/config/schema.ts';
@@ -16,7 +20,9 @@ import type { Logger } from '../../common/log.ts';
 import type { Registry } from 'prom-client';
 import type { RoutePlugin } from '../http-api.ts';
 import type { MediamtxIntegration } from '../service.ts';
+import { ensurePrivateDir } from '../../common/private-files.ts';
 import { mediamtxAuthPlugin } from './auth-endpoint.ts';
+import { createBootSecrets, DEMAND_SECRET_ENV, type BootSecrets } from './boot-secrets.ts';
 import { DemandLeases, mediamtxDemandPlugin, type DemandSource } from './demand-endpoint.ts';
 import { MediamtxConfigError } from './errors.ts';
 import { locateMediamtx } from './locate-binary.ts';
@@ -44,6 +50,8 @@ export interface MediamtxParts extends MediamtxIntegration {
   sidecar(): MediamtxSidecar | undefined;
   credentials: PublishCredentials;
   leases: DemandLeases;
+  /** This start's API credential and demand secret (files written by start()). */
+  bootSecrets: BootSecrets;
 }
 
 /** The gateway's own URL as seen from mediamtx on this host (a wildcard bind is reached on loopback). */
@@ -64,7 +72,8 @@ export async function renderEffectiveMediamtxConfig(config: LookoutConfig, optio
   const stateDir = resolve(cwd, config.state_dir);
   const baseFile = resolve(cwd, m.base_config);
   const outFile = isAbsolute(m.rendered_config) ? m.rendered_config : resolve(stateDir, m.rendered_config);
-  await mkdir(dirname(outFile), { recursive: true });
+  await ensurePrivateDir(stateDir);
+  await ensurePrivateDir(dirname(outFile));
   const baseText = await readFile(baseFile, 'utf8').catch((error: NodeJS.ErrnoException) => {
     throw new MediamtxConfigError(`mediamtx.base_config: cannot read ${baseFile} (${error.code ?? error.message}); it ships at the top of the repository`);
   });
@@ -81,11 +90,13 @@ export function createMediamtxIntegration(config: LookoutConfig, options: Integr
   const logger = options.logger.child({ component: 'mediamtx' });
   let sidecar: MediamtxSidecar | undefined;
   const stateDir = resolve(cwd, config.state_dir);
+  const bootSecrets = createBootSecrets(stateDir);
   const metrics = createMediamtxMetrics(leases, () => sidecar);
   return {
     registry: metrics.registry,
     credentials,
     leases,
+    bootSecrets,
     sidecar: () => sidecar,
     publishUrlBase: `rtsp://${m.host}:${m.rtsp_port}`,
     routes: [
@@ -98,6 +109,7 @@ export function createMediamtxIntegration(config: LookoutConfig, options: Integr
           viewers: config.viewers,
           detector: { user: config.detector.read_user, password: config.detector.read_password },
           publishCredentials: credentials,
+          apiCredential: bootSecrets.api,
           beforePublish: async (path: string) => {
             const kicked = await sidecar?.api.kickPublisher(path);
             if (kicked) logger.warn({ camera: path, session: kicked }, 'kicked a stale publisher before the new pipeline publishes');
@@ -106,11 +118,18 @@ export function createMediamtxIntegration(config: LookoutConfig, options: Integr
       },
       {
         plugin: mediamtxDemandPlugin,
-        options: { manager: { acquireDemand: (id: string) => options.manager().acquireDemand(id) }, logger, keepaliveMs: m.demand_keepalive, leases },
+        options: {
+          manager: { acquireDemand: (id: string) => options.manager().acquireDemand(id) },
+          logger,
+          keepaliveMs: m.demand_keepalive,
+          secret: bootSecrets.demand,
+          leases,
+        },
       },
     ],
     async start() {
       const outFile = await renderEffectiveMediamtxConfig(config, { cwd, logger });
+      await bootSecrets.write();
       if (m.run === 'external') {
         // mediamtx runs under its own service and watches this file (atomic writes reload it).
         logger.info({ file: outFile }, 'mediamtx runs externally (mediamtx.run: external): config rendered, not spawned');
@@ -127,6 +146,8 @@ export function createMediamtxIntegration(config: LookoutConfig, options: Integr
         backoff: { initialMs: m.restart_backoff_initial, maxMs: m.restart_backoff_max, resetAfterMs: 60_000 },
         logger,
         cwd: stateDir,
+        apiCredentials: bootSecrets.api,
+        extraEnv: { [DEMAND_SECRET_ENV]: bootSecrets.demandFile },
       });
       metrics.watchSidecar(sidecar);
       sidecar.on('exit', (exit) => {

@@ -33,6 +33,8 @@ export interface SidecarOptions {
   logger: Logger;
   /** Working directory (mediamtx may write files such as auto certs there). */
   cwd?: string;
+  /** The per-boot API credential the Control API client sends (boot-secrets.ts). */
+  apiCredentials?: { user: string; password: string };
   /** Variables added to the clean environment (MTX_* and RTSP_* are dropped anyway). */
   extraEnv?: Record<string, string>;
   /** Interval of the readiness poll. Default 100 ms. */
@@ -91,7 +93,7 @@ export class MediamtxSidecar extends EventEmitter<SidecarEvents> {
   constructor(options: SidecarOptions) {
     super();
     this.#options = options;
-    this.#api = new MediamtxApiClient({ baseUrl: options.apiUrl, timeoutMs: options.apiTimeoutMs });
+    this.#api = new MediamtxApiClient({ baseUrl: options.apiUrl, timeoutMs: options.apiTimeoutMs, credentials: options.apiCredentials });
     this.#backoff = new Backoff(options.backoff);
   }
 

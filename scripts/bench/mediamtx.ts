@@ -7,6 +7,9 @@
  * Run: node --import tsx scripts/bench/mediamtx.ts [cycles]
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
@@ -15,6 +18,7 @@ import { silentLogger } from '../../common/log.ts';
 import { hashPassword } from '../../common/password.ts';
 import { SlotPool } from '../../gateway/slot-pool.ts';
 import { mediamtxAuthPlugin } from '../../gateway/mediamtx/auth-endpoint.ts';
+import { createBootSecrets, DEMAND_SECRET_ENV } from '../../gateway/mediamtx/boot-secrets.ts';
 import { DemandLeases, mediamtxDemandPlugin } from '../../gateway/mediamtx/demand-endpoint.ts';
 import { PublishCredentials } from '../../gateway/mediamtx/publish-credentials.ts';
 import { VerifiedCache } from '../../gateway/mediamtx/verified-cache.ts';
@@ -29,6 +33,7 @@ function percentile(values: number[], p: number): number {
 
 async function benchAuth(cacheTtlMs: number) {
   const credentials = new PublishCredentials();
+  const apiCredential = { user: 'lookout-api', password: 'bench-api-secret' };
   const app = Fastify();
   await app.register(mediamtxAuthPlugin, {
     logger: silentLogger(),
@@ -37,13 +42,14 @@ async function benchAuth(cacheTtlMs: number) {
     viewers: [{ user: 'alice', password_hash: await hashPassword('alice-password'), cameras: [] }],
     detector: { user: 'det', password: 'detector-password' },
     publishCredentials: credentials,
+    apiCredential,
     verifiedCache: new VerifiedCache(cacheTtlMs),
   });
-  const pub = credentials.issue('cam');
   const base = { ip: '127.0.0.1', token: '', path: 'cam', protocol: 'rtsp', id: null, query: '', userAgent: 'bench' };
   const kinds = {
-    api: { ...base, user: '', password: '', action: 'api', path: '', protocol: '' },
-    publish: { ...base, user: pub.user, password: pub.password, action: 'publish' },
+    api: { ...base, ...apiCredential, action: 'api', path: '', protocol: '' },
+    // A publish credential is accepted once: each publish gets a fresh one (as each pipeline attempt does).
+    publish: { ...base, action: 'publish' },
     detectorRead: { ...base, user: 'det', password: 'detector-password', action: 'read' },
     viewerRead: { ...base, user: 'alice', password: 'alice-password', action: 'read' },
   };
@@ -54,7 +60,8 @@ async function benchAuth(cacheTtlMs: number) {
     const started = performance.now();
     for (let i = 0; i < n; i++) {
       const t0 = performance.now();
-      const response = await app.inject({ method: 'POST', url: '/mediamtx/auth', remoteAddress: '127.0.0.1', payload });
+      const fresh = kind === 'publish' ? credentials.issue('cam') : {};
+      const response = await app.inject({ method: 'POST', url: '/mediamtx/auth', remoteAddress: '127.0.0.1', payload: { ...payload, ...fresh } });
       if (response.statusCode !== 200) throw new Error(`${kind}: HTTP ${response.statusCode}`);
       latencies.push(performance.now() - t0);
     }
@@ -75,8 +82,11 @@ async function benchDemand() {
       return { release: async () => lease.release() };
     },
   };
+  const stateDir = mkdtempSync(join(tmpdir(), 'lookout-bench-'));
+  const boot = createBootSecrets(stateDir);
+  await boot.write();
   const app = Fastify();
-  await app.register(mediamtxDemandPlugin, { manager, logger: silentLogger(), keepaliveMs: 2000, leases });
+  await app.register(mediamtxDemandPlugin, { manager, logger: silentLogger(), keepaliveMs: 2000, secret: boot.demand, leases });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const exitMs: number[] = [];
@@ -91,7 +101,11 @@ async function benchDemand() {
   };
   for (let i = 0; i < cycles; i++) {
     const spawnedAt = performance.now();
-    const child = spawn(process.execPath, [LOOKOUT, 'demand', 'cam', '--gateway', url], { detached: true, stdio: 'ignore' });
+    const child = spawn(process.execPath, [LOOKOUT, 'demand', 'cam', '--gateway', url], {
+      detached: true,
+      stdio: 'ignore',
+      env: { ...process.env, [DEMAND_SECRET_ENV]: boot.demandFile },
+    });
     const exited = new Promise<number>((resolve) => child.once('exit', () => resolve(performance.now())));
     await waitUntil(() => leases.size === 1, 'lease');
     grantMs.push(performance.now() - spawnedAt);
@@ -102,6 +116,7 @@ async function benchDemand() {
     releaseMs.push(performance.now() - sentAt);
   }
   await app.close();
+  rmSync(stateDir, { recursive: true, force: true });
   return {
     cycles,
     spawnToLeaseMs: { p50: percentile(grantMs, 50), p99: percentile(grantMs, 99) },

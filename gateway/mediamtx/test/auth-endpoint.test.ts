@@ -14,6 +14,7 @@ import { PublishCredentials } from '../publish-credentials.ts';
 import { VerifiedCache } from '../verified-cache.ts';
 
 const FAST = { N: 1024, r: 8, p: 1 };
+const API = { user: 'lookout-api', password: 'per-boot-api-secret-0123456789' };
 const SESSION = '2d3f5e5c-6b7a-4c1d-9e8f-0a1b2c3d4e5f';
 
 function body(overrides: Record<string, unknown>) {
@@ -45,6 +46,7 @@ async function setup(beforePublish?: (path: string) => Promise<void>) {
     ],
     detector: { user: 'lookout-detector', password: 'detector-secret-1' },
     publishCredentials: credentials,
+    apiCredential: API,
     ...(beforePublish ? { beforePublish } : {}),
   });
   await app.ready();
@@ -67,13 +69,16 @@ void test('decision table per action (publish/read/playback/api/metrics/pprof)',
     const front = credentials.issue('front');
     const garage = credentials.issue('garage');
     const cases: Array<[string, Record<string, unknown>, number]> = [
-      // publish: only the credential issued for THAT path, from loopback
-      ['publish with the pipeline credential', { action: 'publish', user: front.user, password: front.password, userAgent: 'Lavf59.27.100' }, 200],
+      // publish: only the credential issued for THAT path, from loopback, accepted once
       ['publish with the credential of another path', { action: 'publish', user: garage.user, password: garage.password }, 403],
       ['publish with a wrong secret', { action: 'publish', user: front.user, password: 'x'.repeat(32) }, 403],
       ['publish with a viewer credential', { action: 'publish', user: 'alice', password: 'alice-password' }, 403],
       ['publish from a remote ip', { action: 'publish', ip: '192.0.2.7', user: front.user, password: front.password }, 403],
       ['publish without credentials (first RTSP attempt)', { action: 'publish' }, 401],
+      ['publish with the pipeline credential (fresh: first use)', { action: 'publish', user: front.user, password: front.password, userAgent: 'Lavf59.27.100' }, 200],
+      ['the same session asks again with it', { action: 'publish', user: front.user, password: front.password }, 200],
+      ['publish with the used credential from another session (read from /proc)', { action: 'publish', user: front.user, password: front.password, id: '99999999-6b7a-4c1d-9e8f-0a1b2c3d4e5f' }, 403],
+      ['publish with the used credential and no session id', { action: 'publish', user: front.user, password: front.password, id: null }, 403],
       // read
       ['read without credentials (first RTSP attempt)', { action: 'read' }, 401],
       ['read as a viewer', { user: 'alice', password: 'alice-password', ip: '192.0.2.9' }, 200],
@@ -90,25 +95,33 @@ void test('decision table per action (publish/read/playback/api/metrics/pprof)',
       // playback/pprof are not offered
       ['playback as a viewer', { action: 'playback', user: 'alice', password: 'alice-password' }, 403],
       ['pprof from loopback', { action: 'pprof', path: '', protocol: '' }, 403],
-      // api/metrics: loopback only, no credentials needed
-      ['api from loopback', { action: 'api', path: '', protocol: '', id: null }, 200],
-      ['api from ::1', { action: 'api', ip: '::1', path: '', protocol: '', id: null }, 200],
+      // api/metrics: loopback AND the per-boot credential; being local is not enough
+      ['api from loopback without the per-boot secret', { action: 'api', path: '', protocol: '', id: null }, 401],
+      ['api from loopback with the per-boot secret', { action: 'api', ...API, path: '', protocol: '', id: null }, 200],
+      ['api from ::1 with the per-boot secret', { action: 'api', ip: '::1', ...API, path: '', protocol: '', id: null }, 200],
+      ['api from loopback with a wrong secret', { action: 'api', user: API.user, password: `${API.password}x`, path: '', protocol: '', id: null }, 403],
+      ['api from loopback with the secret under another user', { action: 'api', user: 'admin', password: API.password, path: '', protocol: '', id: null }, 403],
+      ['api from loopback with a viewer credential', { action: 'api', user: 'alice', password: 'alice-password', path: '', protocol: '', id: null }, 403],
+      ['api from loopback with the detector credential', { action: 'api', user: 'lookout-detector', password: 'detector-secret-1', path: '', protocol: '', id: null }, 403],
+      ['api from loopback with a publish credential', { action: 'api', user: garage.user, password: garage.password, path: '', protocol: '', id: null }, 403],
       ['api from a remote ip', { action: 'api', ip: '192.0.2.1', path: '', protocol: '', id: null }, 403],
-      ['api from a remote ip with viewer credentials', { action: 'api', ip: '192.0.2.1', user: 'alice', password: 'alice-password', path: '', protocol: '' }, 403],
-      ['metrics from loopback', { action: 'metrics', path: '', protocol: '', id: null }, 200],
+      ['api from a remote ip with the per-boot secret', { action: 'api', ip: '192.0.2.1', ...API, path: '', protocol: '' }, 403],
+      ['metrics from loopback without the per-boot secret', { action: 'metrics', path: '', protocol: '', id: null }, 401],
+      ['metrics from loopback with the per-boot secret', { action: 'metrics', ...API, path: '', protocol: '', id: null }, 200],
       ['metrics from a remote ip', { action: 'metrics', ip: '10.0.0.5', path: '', protocol: '', id: null }, 403],
+      ['pprof from loopback with the per-boot secret (pprof is not offered)', { action: 'pprof', ...API, path: '', protocol: '' }, 403],
     ];
     for (const [name, overrides, expected] of cases) assert.equal(await post(body(overrides)), expected, name);
 
     const metrics = await registry.getSingleMetricAsString('lookout_mediamtx_auth_decisions_total');
-    assert.match(metrics, /action="publish",result="allow"} 1/);
-    assert.match(metrics, /action="api",result="deny"} 2/);
+    assert.match(metrics, /action="publish",result="allow"} 2/);
+    assert.match(metrics, /action="api",result="deny"} 8/);
     const text = lines.join('');
-    for (const secret of ['alice-password', 'bob-password', 'detector-secret-1', front.password, garage.password]) {
+    for (const secret of ['alice-password', 'bob-password', 'detector-secret-1', front.password, garage.password, API.password]) {
       assert.equal(text.includes(secret), false, 'no password in any log line');
       assert.equal(metrics.includes(secret), false, 'no password in metrics');
     }
-    assert.match(text, /"reason":"bad publish credential"/);
+    assert.match(text, /"reason":"bad or already used publish credential"/);
   } finally {
     await app.close();
   }
@@ -164,8 +177,38 @@ void test('an allowed publish first clears a stale publisher (beforePublish); a 
     assert.equal(await post(body({ action: 'publish', user: front.user, password: front.password })), 200);
     assert.equal(await post(body({ user: 'alice', password: 'alice-password' })), 200);
     assert.deepEqual(calls, ['front'], 'called once, for the allowed publish only');
+    assert.equal(await post(body({ action: 'publish', user: front.user, password: front.password })), 200, 'the same session again');
+    assert.deepEqual(calls, ['front'], 'a re-authentication of the publishing session never kicks it');
     fail = true;
-    assert.equal(await post(body({ action: 'publish', user: front.user, password: front.password })), 200);
+    const next = credentials.issue('front');
+    assert.equal(await post(body({ action: 'publish', user: next.user, password: next.password, id: 'a-new-session' })), 200);
+    assert.deepEqual(calls, ['front', 'front']);
+  } finally {
+    await app.close();
+  }
+});
+
+void test('publish credentials are accepted once: reused → denied, a fresh one (next attempt) → allowed once', async () => {
+  const { app, post, credentials } = await setup();
+  try {
+    const sessions = ['11111111-0000-4000-8000-000000000001', '11111111-0000-4000-8000-000000000002', '11111111-0000-4000-8000-000000000003'];
+    const first = credentials.issue('front');
+    assert.equal(credentials.unused('front'), true);
+    const publish = (credential: { user: string; password: string }, id: string | null) =>
+      post(body({ action: 'publish', user: credential.user, password: credential.password, id }));
+    assert.equal(await publish(first, sessions[0]!), 200, 'fresh credential: allowed');
+    assert.equal(credentials.unused('front'), false);
+    assert.equal(await publish(first, sessions[1]!), 403, 'reused by another session: denied');
+    assert.equal(await publish(first, null), 403, 'reused without a session id: denied');
+    assert.equal(await publish(first, sessions[0]!), 200, 'the publishing session itself is not kicked');
+    const second = credentials.issue('front');
+    assert.equal(await publish(first, sessions[0]!), 403, 'a superseded credential is dead, even for its session');
+    assert.equal(await publish(second, sessions[2]!), 200, 'the next attempt publishes');
+    assert.equal(await publish(second, sessions[1]!), 403);
+    // Two racing first uses: exactly one wins.
+    const third = credentials.issue('front');
+    const raced = await Promise.all([publish(third, sessions[0]!), publish(third, sessions[1]!)]);
+    assert.deepEqual(raced.sort(), [200, 403]);
   } finally {
     await app.close();
   }

@@ -1,18 +1,29 @@
 // On-demand leases end to end without mediamtx: the REAL demand hook process
 // (`node bin/lookout.js demand <camera>`) against the demand endpoint on a real fastify server,
 // backed by the REAL PipelineManager spawning the `forever` publisher fixture (limit 1).
-// mediamtx's part is played by this test: it starts the hook and sends SIGINT to its group (§6.3).
+// mediamtx's part is played by this test: it starts the hook and sends SIGINT to its group (§6.3),
+// with LOOKOUT_DEMAND_SECRET_FILE in its environment as the sidecar / mediamtx.service set it.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { silentLogger } from '../../../common/log.ts';
 import { isAlive } from '../../../common/proc.ts';
 import { camera, fixtureSpec, makeManager, waitFor } from '../../test/pipeline-helpers.ts';
+import { createBootSecrets, DEMAND_SECRET_ENV, DEMAND_SECRET_HEADER } from '../boot-secrets.ts';
 import { DemandLeases, mediamtxDemandPlugin } from '../demand-endpoint.ts';
+
+// The per-boot secret of this test's "gateway", in a 0600 file as the integration writes it.
+const secretDir = mkdtempSync(join(tmpdir(), 'lookout-demand-'));
+const boot = createBootSecrets(secretDir);
+await boot.write();
+process.once('exit', () => rmSync(secretDir, { recursive: true, force: true }));
 
 const LOOKOUT = fileURLToPath(new URL('../../../bin/lookout.js', import.meta.url));
 
@@ -23,9 +34,12 @@ interface Hook {
 }
 
 /** Starts the hook the way mediamtx does: its own process group, no shell. */
-function startHook(cameraId: string, gateway: string, command: string[] = [process.execPath, LOOKOUT]): Hook {
-  const [bin, ...pre] = command as [string, ...string[]];
-  const child = spawn(bin, [...pre, 'demand', cameraId, '--gateway', gateway], { detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+/** `secretFile` null: the variable is not set at all. */
+function startHook(cameraId: string, gateway: string, secretFile: string | null = boot.demandFile): Hook {
+  const env: NodeJS.ProcessEnv = { ...process.env };
+  delete env[DEMAND_SECRET_ENV];
+  if (secretFile !== null) env[DEMAND_SECRET_ENV] = secretFile;
+  const child = spawn(process.execPath, [LOOKOUT, 'demand', cameraId, '--gateway', gateway], { detached: true, stdio: ['ignore', 'ignore', 'pipe'], env });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += String(chunk)));
   const exit = new Promise<{ code: number | null; signal: NodeJS.Signals | null; at: number }>((resolve) =>
@@ -43,7 +57,7 @@ async function setup(keepaliveMs = 2000) {
   await pm.manager.start();
   const leases = new DemandLeases();
   const app = Fastify();
-  await app.register(mediamtxDemandPlugin, { manager: pm.manager, logger: silentLogger(), keepaliveMs, leases });
+  await app.register(mediamtxDemandPlugin, { manager: pm.manager, logger: silentLogger(), keepaliveMs, secret: boot.demand, leases });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const url = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   const hooks: Hook[] = [];
@@ -66,7 +80,7 @@ void test('the hook holds a lease; at the limit another camera is refused at onc
 
     // Refusal is immediate at the HTTP level...
     const refusedAt = Date.now();
-    const refused = await fetch(`${url}/mediamtx/demand/yard`, { method: 'POST', signal: AbortSignal.timeout(5000) });
+    const refused = await fetch(`${url}/mediamtx/demand/yard`, { method: 'POST', headers: { [DEMAND_SECRET_HEADER]: boot.demand }, signal: AbortSignal.timeout(5000) });
     const refusalMs = Date.now() - refusedAt;
     assert.equal(refused.status, 409);
     assert.ok(refusalMs < 1000, `refusal took ${refusalMs} ms`);
@@ -136,6 +150,7 @@ void test('the hook releases its lease when its parent (mediamtx) is SIGKILLed a
     // A stand-in parent: sh starts the hook in the background, prints its pid, and waits.
     const parent = spawn('sh', ['-c', `"${process.execPath}" "${LOOKOUT}" demand door --gateway ${url} 2>/dev/null & echo $!; wait`], {
       detached: true,
+      env: { ...process.env, [DEMAND_SECRET_ENV]: boot.demandFile },
       stdio: ['ignore', 'pipe', 'ignore'],
     });
     const parentExit = new Promise((resolve) => parent.once('exit', resolve));
@@ -165,5 +180,52 @@ void test('the hook gives up when keepalives stop (a silent server that granted 
   } finally {
     silent.closeAllConnections();
     await new Promise<void>((resolve) => silent.close(() => resolve()));
+  }
+});
+
+void test('the demand secret: without it or with a wrong one the gateway refuses (401 envelope, no lease); with it the lease is taken', async () => {
+  const { manager, leases, url, hooks, cleanup } = await setup();
+  try {
+    const post = (headers: Record<string, string>) => fetch(`${url}/mediamtx/demand/door`, { method: 'POST', headers, signal: AbortSignal.timeout(5000) });
+    const attempts: Array<Record<string, string>> = [{}, { [DEMAND_SECRET_HEADER]: '' }, { [DEMAND_SECRET_HEADER]: `${boot.demand}x` }, { authorization: `Bearer ${boot.demand}` }];
+    for (const headers of attempts) {
+      const reply = await post(headers);
+      assert.equal(reply.status, 401, JSON.stringify(Object.keys(headers)));
+      const envelope = (await reply.json()) as { status: string; error: { code: string; message: string } };
+      assert.equal(envelope.status, 'error');
+      assert.equal(envelope.error.code, 'unauthorized');
+      assert.match(envelope.error.message, /missing or wrong demand hook secret/);
+      assert.equal(envelope.error.message.includes(boot.demand), false);
+    }
+    assert.equal(leases.size, 0);
+    assert.equal(manager.slots().inUse, 0, 'no slot taken by a refused caller');
+
+    // The real hook: no variable → refused before contacting anything; a file with another secret → HTTP 401.
+    const unset = startHook('door', url, null);
+    hooks.push(unset);
+    assert.equal((await unset.exit).code, 2);
+    assert.match(unset.stderr(), /LOOKOUT_DEMAND_SECRET_FILE is not set/);
+    const missing = startHook('door', url, join(secretDir, 'no-such-file'));
+    hooks.push(missing);
+    assert.equal((await missing.exit).code, 2);
+    assert.match(missing.stderr(), /cannot read LOOKOUT_DEMAND_SECRET_FILE=.*\(ENOENT\)/);
+    const stale = join(secretDir, 'stale.secret');
+    writeFileSync(stale, 'a-secret-from-a-previous-boot\n', { mode: 0o600 });
+    const wrong = startHook('door', url, stale);
+    hooks.push(wrong);
+    assert.equal((await wrong.exit).code, 2);
+    assert.match(wrong.stderr(), /refused \(HTTP 401\).*missing or wrong demand hook secret/);
+    assert.equal(wrong.stderr().includes('a-secret-from-a-previous-boot'), false, 'the hook never prints the secret');
+    assert.equal(leases.size, 0);
+
+    const good = startHook('door', url);
+    hooks.push(good);
+    await waitFor('the door lease with the right secret', () => leases.size === 1 && manager.slots().inUse === 1, 15_000);
+    assert.equal(good.stderr().includes(boot.demand), false);
+    process.kill(-good.child.pid!, 'SIGINT');
+    assert.equal((await good.exit).code, 0);
+    await waitFor('released', () => leases.size === 0 && manager.slots().inUse === 0, 10_000);
+  } finally {
+    await cleanup();
   }
 });

@@ -3,7 +3,7 @@
 import { freePort } from '../../../test/support/free-port.ts';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,13 +13,18 @@ import { parseConfig } from '../../../common/config/load.ts';
 import { silentLogger } from '../../../common/log.ts';
 import { createMediamtxIntegration, localGatewayUrl } from '../integration.ts';
 import { MediamtxNotFoundError } from '../errors.ts';
+import { DEMAND_SECRET_ENV, DEMAND_SECRET_HEADER } from '../boot-secrets.ts';
 
 const FAKE = fileURLToPath(new URL('../../../test/fixtures/fake-mediamtx/fake-mediamtx.mjs', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 
 
 void test('start renders into state_dir and waits for readiness; routes answer; stop ends the sidecar', async () => {
-  const stateDir = await mkdtemp(join(tmpdir(), 'lookout-integration-'));
+  const root = await mkdtemp(join(tmpdir(), 'lookout-integration-'));
+  // A state dir that exists with a wide mode (as a hand-made one might): start makes it 0700.
+  const stateDir = join(root, 'state');
+  await mkdir(stateDir, { mode: 0o755 });
+  await chmod(stateDir, 0o755);
   try {
     const config = parseConfig(
       {
@@ -49,8 +54,22 @@ void test('start renders into state_dir and waits for readiness; routes answer; 
         payload: { ip: '127.0.0.1', user: credential.user, password: credential.password, token: credential.password, action: 'publish', path: 'door', protocol: 'rtsp', id: null, query: '', userAgent: 'Lavf' },
       });
       assert.equal(auth.statusCode, 200);
-      const demand = await app.inject({ method: 'POST', url: '/mediamtx/demand/door', remoteAddress: '127.0.0.1' });
-      assert.equal(demand.statusCode, 409);
+      const demand = await app.inject({ method: 'POST', url: '/mediamtx/demand/door', remoteAddress: '127.0.0.1', headers: { [DEMAND_SECRET_HEADER]: parts.bootSecrets.demand } });
+      assert.equal(demand.statusCode, 409, 'with the per-boot secret the request reaches the pipeline manager');
+      const noSecret = await app.inject({ method: 'POST', url: '/mediamtx/demand/door', remoteAddress: '127.0.0.1' });
+      assert.equal(noSecret.statusCode, 401);
+      // The per-boot secrets: 0600 files in a 0700 state dir; the credential file is what an operator uses.
+      assert.equal((await stat(stateDir)).mode & 0o777, 0o700);
+      assert.equal((await stat(parts.bootSecrets.apiFile)).mode & 0o777, 0o600);
+      assert.equal((await stat(parts.bootSecrets.demandFile)).mode & 0o777, 0o600);
+      assert.equal((await stat(join(stateDir, 'mediamtx.effective.yml'))).mode & 0o777, 0o600);
+      assert.equal(await readFile(parts.bootSecrets.apiFile, 'utf8'), `lookout-api:${parts.bootSecrets.api.password}\n`);
+      assert.equal((await readFile(parts.bootSecrets.demandFile, 'utf8')).trim(), parts.bootSecrets.demand);
+      const apiAllowed = await app.inject({ method: 'POST', url: '/mediamtx/auth', remoteAddress: '127.0.0.1', payload: { ip: '127.0.0.1', ...parts.bootSecrets.api, token: parts.bootSecrets.api.password, action: 'api', path: '', protocol: '', id: null, query: '', userAgent: 'curl' } });
+      assert.equal(apiAllowed.statusCode, 200);
+      const env = (await readFile(`/proc/${parts.sidecar()!.pid!}/environ`, 'utf8')).split('\0');
+      assert.ok(env.includes(`${DEMAND_SECRET_ENV}=${parts.bootSecrets.demandFile}`), 'mediamtx (and so its hooks) get the secret file\'s path');
+      assert.equal(env.some((entry) => entry.includes(parts.bootSecrets.demand) || entry.includes(parts.bootSecrets.api.password)), false, 'never the secrets themselves');
       await app.close();
       const text = await parts.registry.metrics();
       assert.match(text, /lookout_mediamtx_up 1/);
@@ -64,7 +83,7 @@ void test('start renders into state_dir and waits for readiness; routes answer; 
     assert.match(after, /lookout_mediamtx_exits_total\{kind="requested"\} 1/);
     assert.equal(parts.sidecar()?.pid, undefined);
   } finally {
-    await rm(stateDir, { recursive: true, force: true });
+    await rm(root, { recursive: true, force: true });
   }
 });
 

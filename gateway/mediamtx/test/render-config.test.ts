@@ -23,7 +23,7 @@ function lookout(extra: Record<string, unknown> = {}) {
       cameras: [
         { id: 'front', source: 'rtsp://user:pw@192.0.2.1/stream' },
         { id: 'garage', source: 'testsrc://', mode: 'on-demand' },
-        { id: 'off', source: 'testsrc://', enabled: false },
+        { id: 'yes', source: 'testsrc://', enabled: false },
         { id: 'no', source: 'testsrc://' },
       ],
       ...extra,

@@ -8,25 +8,40 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import Fastify from 'fastify';
+import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
 import { silentLogger } from '../../../common/log.ts';
+import { mediamtxAuthPlugin } from '../auth-endpoint.ts';
+import { PublishCredentials } from '../publish-credentials.ts';
+import { MediamtxApiError } from '../errors.ts';
 import { parseConfig } from '../../../common/config/load.ts';
 import { buildMediamtxConfig, parseBaseConfig } from '../render-config.ts';
 import { MediamtxSidecar, cleanEnvironment, type SidecarExit } from '../sidecar.ts';
 import { locateMediamtx } from '../locate-binary.ts';
 import { MediamtxNotFoundError } from '../errors.ts';
+import { MediamtxApiClient } from '../api-client.ts';
 
 const FAKE = fileURLToPath(new URL('../../../test/fixtures/fake-mediamtx/fake-mediamtx.mjs', import.meta.url));
 const BASE = fileURLToPath(new URL('../../../mediamtx.yml', import.meta.url));
 
 
-async function fixture(fakeEnv: Record<string, string>, overrides: { readyTimeoutMs?: number; stopGraceMs?: number; extraBase?: Record<string, unknown> } = {}) {
+interface FixtureOverrides {
+  readyTimeoutMs?: number;
+  stopGraceMs?: number;
+  extraBase?: Record<string, unknown>;
+  gatewayUrl?: string;
+  apiCredentials?: { user: string; password: string };
+}
+
+async function fixture(fakeEnv: Record<string, string>, overrides: FixtureOverrides = {}) {
   const dir = await mkdtemp(join(tmpdir(), 'lookout-sidecar-'));
   const apiPort = await freePort();
   const lookout = parseConfig({ mediamtx: { api_port: apiPort } }, { env: {} });
   const base = { ...parseBaseConfig(await readFile(BASE, 'utf8')), ...overrides.extraBase };
   let text: string;
   try {
-    text = buildMediamtxConfig(base, lookout, { gatewayUrl: 'http://127.0.0.1:1', lookoutBin: '/x/lookout.js' }).text;
+    text = buildMediamtxConfig(base, lookout, { gatewayUrl: overrides.gatewayUrl ?? 'http://127.0.0.1:1', lookoutBin: '/x/lookout.js' }).text;
   } catch {
     text = `${JSON.stringify(base)}\n`; // an invalid base on purpose: written as-is for the fake to refuse
   }
@@ -44,6 +59,7 @@ async function fixture(fakeEnv: Record<string, string>, overrides: { readyTimeou
     cwd: dir,
     extraEnv: fakeEnv,
     readyPollMs: 50,
+    ...(overrides.apiCredentials ? { apiCredentials: overrides.apiCredentials } : {}),
   });
   const exits: SidecarExit[] = [];
   sidecar.on('exit', (exit) => exits.push(exit));
@@ -51,7 +67,7 @@ async function fixture(fakeEnv: Record<string, string>, overrides: { readyTimeou
     await sidecar.stop();
     await rm(dir, { recursive: true, force: true });
   };
-  return { sidecar, exits, dir, cleanup };
+  return { sidecar, exits, dir, apiUrl: `http://127.0.0.1:${apiPort}`, cleanup };
 }
 
 function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
@@ -207,5 +223,39 @@ void test('missing binary: the error says how to install it and which mode still
     assert.equal(locateMediamtx({ env: { PATH: onPath }, cwd: dir }), join(dir, 'bin', 'mediamtx'), './bin/mediamtx wins over PATH');
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+});
+
+void test('Control API calls carry the per-boot credential; without it (a local user) the API answers 401', async () => {
+  // The fake forwards API credentials to authHTTPAddress as mediamtx does (FAKE_MTX_API_AUTH=http,
+  // shared docs/mediamtx.md §4); the auth endpoint there is the real one.
+  const apiCredential = { user: 'lookout-api', password: 'boot-secret-for-this-test-0123' };
+  const gateway = Fastify();
+  await gateway.register(mediamtxAuthPlugin, {
+    logger: silentLogger(),
+    registry: new Registry(),
+    cameraIds: [],
+    viewers: [],
+    detector: { user: 'lookout-detector' },
+    publishCredentials: new PublishCredentials(),
+    apiCredential,
+  });
+  await gateway.listen({ host: '127.0.0.1', port: 0 });
+  const gatewayUrl = `http://127.0.0.1:${(gateway.server.address() as AddressInfo).port}`;
+  const { sidecar, apiUrl, cleanup } = await fixture({ FAKE_MTX_API_AUTH: 'http', FAKE_MTX_READY_DELAY_MS: '20' }, { gatewayUrl, apiCredentials: apiCredential });
+  try {
+    const versions: string[] = [];
+    sidecar.on('ready', ({ version }) => versions.push(version));
+    sidecar.start();
+    await sidecar.waitReady(8000);
+    assert.deepEqual(versions, ['v1.20.1'], 'the sidecar\'s own client is allowed');
+    assert.equal((await sidecar.api.info()).version, 'v1.20.1');
+    const anonymous = new MediamtxApiClient({ baseUrl: apiUrl, timeoutMs: 8000 });
+    await assert.rejects(anonymous.info(), (error: unknown) => error instanceof MediamtxApiError && error.status === 401, 'no credential: 401');
+    const guessed = new MediamtxApiClient({ baseUrl: apiUrl, timeoutMs: 8000, credentials: { user: 'lookout-api', password: 'guess' } });
+    await assert.rejects(guessed.info(), (error: unknown) => error instanceof MediamtxApiError && error.status === 401, 'wrong credential: 401');
+  } finally {
+    await cleanup();
+    await gateway.close();
   }
 });
