@@ -39,7 +39,8 @@ export function createApiServer(settings: ApiServerSettings, logger?: Logger): F
     logger: false,
     bodyLimit: settings.body_limit_bytes,
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
-    return503OnClosing: true,
+    // The gate answers requests during close itself (503 in the envelope, not fastify's own body).
+    return503OnClosing: false,
     requestTimeout,
     // Idle keep-alive sockets are closed; long responses (demand leases) write keepalives well within this.
     connectionTimeout: Math.max(requestTimeout * 2, 10_000),

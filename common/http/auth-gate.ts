@@ -3,7 +3,7 @@
  * route: it runs after the router matched (and decoded) the path, so `%61pi`, absolute-form
  * targets and other spellings of a protected route meet the same check as the plain one.
  *
- * Order: Host (421, every request, also unmatched ones) → unmatched routes go on to 404/405
+ * Order: shutting down (503), Host (421, every request, also unmatched ones) → unmatched routes go on to 404/405
  * untouched → the route's declared access (401 without the token) → writes: cross-site headers
  * (403) and, except for self-authenticating hooks, `Content-Type: application/json` (415).
  */
@@ -21,6 +21,7 @@ export interface GateSettings {
   allowedOrigins: ReadonlySet<string>;
 }
 
+const SHUTTING_DOWN: Refusal = { code: 'unavailable', message: 'the server is shutting down' };
 const MISDIRECTED: Refusal = { code: 'misdirected_request', message: 'this server does not answer to that host name (http.allowed_hosts)' };
 
 function refuse(reply: FastifyReply, refusal: Refusal): FastifyReply {
@@ -39,7 +40,13 @@ function judgeHost(request: FastifyRequest, hosts: HostPolicy): { authority: str
 
 /** Adds the gate; call on the root instance before registering routes. */
 export function installGate(app: FastifyInstance, settings: GateSettings): void {
+  // Requests still arriving on open connections while the server closes: 503 in the envelope.
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
   app.addHook('onRequest', async (request, reply) => {
+    if (closing) return refuse(reply, SHUTTING_DOWN);
     const host = judgeHost(request, settings.hosts);
     if ('code' in host) return refuse(reply, host);
     if (request.is404) return undefined;
