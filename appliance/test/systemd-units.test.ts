@@ -74,6 +74,8 @@ for (const name of LOOKOUT_UNITS) {
     assert.equal(service('StateDirectory'), 'lookout');
     assert.equal(service('ProtectSystem'), 'strict');
     assert.equal(service('PrivateDevices'), undefined, 'PrivateDevices hides /dev/dri');
+    assert.equal(service('StateDirectoryMode'), '0700');
+    assert.deepEqual(unit.get('Service')?.get('DeviceAllow'), ['char-drm rw', 'char-video4linux rw'], '/dev/dri/* and /dev/video* only');
     assert.equal(service('MemoryDenyWriteExecute'), undefined, 'V8 JIT needs W+X');
     assert.match(service('ExecStart') ?? '', /^\/usr\/bin\/node \/opt\/lookout\/bin\/lookout\.js (gateway|detector) --config \/etc\/lookout\/lookout\.yml$/);
     assert.equal(unitValue(unit, 'Install', 'WantedBy'), 'multi-user.target');
@@ -90,7 +92,8 @@ void test('mediamtx.service: no sd_notify in mediamtx, so Type=exec with a bound
   assert.equal(service('KillMode'), 'mixed');
   assert.ok(seconds(service('TimeoutStopSec')) > (parseDurationMs('5s') ?? 0) / 1000, 'above mediamtx stop_grace');
   assert.equal(service('ProtectSystem'), 'strict');
-  assert.equal(service('PrivateDevices'), undefined);
+  assert.equal(service('PrivateDevices'), 'yes', 'mediamtx and its hook need no device');
+  assert.equal(unit.get('Service')?.get('DeviceAllow'), undefined);
   assert.match(service('ExecStart') ?? '', /^\/opt\/lookout\/bin\/mediamtx \/var\/lib\/lookout\/mediamtx\.effective\.yml$/);
   assert.match(service('ExecStartPre') ?? '', /lookout\.js render-mediamtx --config \/etc\/lookout\/lookout\.yml$/);
 });
@@ -111,4 +114,93 @@ void test('mediamtx.service readiness probe: succeeds once the port listens, fai
   const closed = spawnSync('bash', ['-c', script.replaceAll('8554', String(port)).replace('seq 100', 'seq 3')], { encoding: 'utf8', timeout: 15_000 });
   assert.equal(closed.status, 1);
   assert.match(closed.stderr, /not listening after 10 s/);
+});
+
+/** The hardening every unit must carry (issue 10): directive → required value. */
+const HARDENING: Record<string, string> = {
+  UMask: '0027',
+  CapabilityBoundingSet: '',
+  SystemCallFilter: '@system-service',
+  SystemCallArchitectures: 'native',
+  RestrictNamespaces: 'yes',
+  RestrictRealtime: 'yes',
+  ProtectClock: 'yes',
+  ProtectKernelLogs: 'yes',
+  LockPersonality: 'yes',
+  DevicePolicy: 'closed',
+  ProtectProc: 'invisible',
+  ProcSubset: 'pid',
+  NoNewPrivileges: 'yes',
+  ProtectSystem: 'strict',
+  ProtectHome: 'yes',
+  PrivateTmp: 'yes',
+  RestrictSUIDSGID: 'yes',
+};
+
+/** Directives missing or set differently; SystemCallFilter may be given more than once (allow list first). */
+function hardeningProblems(unit: ReturnType<typeof parseUnitFile>): string[] {
+  const problems: string[] = [];
+  for (const [key, wanted] of Object.entries(HARDENING)) {
+    const values = unit.get('Service')?.get(key);
+    const ok = key === 'SystemCallFilter' ? values?.[0] === wanted : values?.at(-1) === wanted;
+    if (!ok) problems.push(`${key}=${wanted} (found ${values === undefined ? 'nothing' : values.join(' | ')})`);
+  }
+  return problems;
+}
+
+for (const name of ALL_UNITS) {
+  void test(`${name}: every hardening directive, ProtectProc=invisible/ProcSubset=pid, private state dir`, () => {
+    const unit = parseUnitFile(join(UNITS_DIR, name));
+    assert.deepEqual(hardeningProblems(unit), []);
+    assert.equal(unitValue(unit, 'Service', 'StateDirectoryMode'), '0700');
+    assert.equal(unitValue(unit, 'Service', 'MemoryDenyWriteExecute'), undefined, 'node (service or demand hook) needs W+X for its JIT');
+  });
+}
+
+void test('the hardening check can fail: a unit without ProtectProc and with a wider UMask is reported', (t) => {
+  const root = mkdtempSync(join(tmpdir(), 'lookout-units-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const copy = join(root, 'weak.service');
+  const text = readFileSync(join(UNITS_DIR, 'lookout-gateway.service'), 'utf8').replace(/^ProtectProc=.*$/m, '').replace('UMask=0027', 'UMask=0022');
+  writeFileSync(copy, text);
+  assert.deepEqual(hardeningProblems(parseUnitFile(copy)), ['UMask=0027 (found 0022)', 'ProtectProc=invisible (found nothing)']);
+});
+
+void test('systemd-analyze security --offline: every unit scores at most 2.5 (was 7.2-7.4 before the hardening)', () => {
+  for (const name of ALL_UNITS) {
+    const result = spawnSync('systemd-analyze', ['security', '--offline=yes', '--no-pager', join(UNITS_DIR, name)], { encoding: 'utf8', timeout: 60_000 });
+    const match = /Overall exposure level for \S+: (\d+\.\d+)/.exec(result.stdout);
+    assert.ok(match, `${name}: ${result.stdout.slice(-300)}${result.stderr}`);
+    const score = Number(match[1]);
+    console.log(`# ${name}: exposure ${score}`);
+    assert.ok(score <= 2.5, `${name}: exposure ${score}`);
+  }
+});
+
+void test('mediamtx.service: a clean environment (no EnvironmentFile); only the render step reads lookout.env', (t) => {
+  const unit = parseUnitFile(join(UNITS_DIR, 'mediamtx.service'));
+  assert.equal(unit.get('Service')?.get('EnvironmentFile'), undefined, 'mediamtx and every hook would inherit the whole lookout.env');
+  assert.deepEqual(unit.get('Service')?.get('Environment'), ['LOOKOUT_DEMAND_SECRET_FILE=/var/lib/lookout/demand-hook.secret']);
+  for (const name of LOOKOUT_UNITS) {
+    const own = parseUnitFile(join(UNITS_DIR, name));
+    assert.deepEqual(own.get('Service')?.get('EnvironmentFile'), ['-/etc/lookout/lookout.env'], `${name} keeps its secrets file`);
+  }
+  // Run the ExecStartPre line as systemd would hand it to sh, with a stand-in for node that prints
+  // its argv and the variable a lookout.env defines: with the file, only this command gets --env-file.
+  const root = mkdtempSync(join(tmpdir(), 'lookout-units-'));
+  t.after(() => rmSync(root, { recursive: true, force: true }));
+  const fakeNode = join(root, 'node');
+  writeFileSync(fakeNode, '#!/bin/sh\nprintf "%s\\n" "$@"\n');
+  chmodSync(fakeNode, 0o755);
+  const envFile = join(root, 'lookout.env');
+  const pre = (unitValue(unit, 'Service', 'ExecStartPre') ?? '').replaceAll('$$', '$').replaceAll('/usr/bin/node', fakeNode).replaceAll('/etc/lookout/lookout.env', envFile);
+  const parsed = /^\/bin\/sh -c '([^']*)' (.*)$/.exec(pre);
+  assert.ok(parsed, pre);
+  const args = parsed[2]!.split(' ');
+  const without = spawnSync('/bin/sh', ['-c', parsed[1]!, ...args], { encoding: 'utf8' });
+  assert.equal(without.status, 0, without.stderr);
+  assert.deepEqual(without.stdout.trim().split('\n'), ['/opt/lookout/bin/lookout.js', 'render-mediamtx', '--config', '/etc/lookout/lookout.yml']);
+  writeFileSync(envFile, 'CAM_PASSWORD=S3cretPW\n', { mode: 0o600 });
+  const withFile = spawnSync('/bin/sh', ['-c', parsed[1]!, ...args], { encoding: 'utf8' });
+  assert.deepEqual(withFile.stdout.trim().split('\n'), [`--env-file=${envFile}`, '/opt/lookout/bin/lookout.js', 'render-mediamtx', '--config', '/etc/lookout/lookout.yml']);
 });
