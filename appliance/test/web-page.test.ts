@@ -11,7 +11,8 @@ import { runUp, type ShutdownTrigger } from '../up.ts';
 /**
  * The web page in a real browser: Debian's chromium driven by puppeteer-core (no browser download),
  * against `lookout up --demo` (runUp with the demo configuration: the real gateway, its HTTP
- * server, the page and the proxy, the detector as a supervised child process).
+ * server, the page and the proxy, the detector as a supervised child process) — once with the real
+ * detector, once with the FAKE detector API in its place (fast, and independent of the model).
  */
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -95,6 +96,10 @@ async function launch(t: Cleanups, dir: string): Promise<{ browser: Browser; err
       if (message.type() === 'error' || message.type() === 'warn') errors.push(`${width}px console ${message.type()}: ${message.text()}`);
     });
     page.on('pageerror', (error) => errors.push(`${width}px page error: ${error instanceof Error ? error.message : String(error)}`));
+    // Which request a "Failed to load resource" console error was about.
+    page.on('response', (response) => {
+      if (response.status() >= 400) errors.push(`${width}px HTTP ${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`);
+    });
     return page;
   };
   return { browser, errors, open };
@@ -132,7 +137,8 @@ async function essentialChecks(t: TestContext, page: Page, base: string, shots: 
   const loaded = Date.now();
   await page.goto(base, { waitUntil: 'load', timeout: 30_000 });
   const tile = '[data-camera="demo"]';
-  await page.waitForSelector(`${tile} .frame img:not([hidden])`, { timeout: 30_000 });
+  // The real detector first loads its model and probes the source: the first frame may take a while.
+  await page.waitForSelector(`${tile} .frame img:not([hidden])`, { timeout: 90_000 });
   await waitFor(page, `document.querySelector('${tile} .frame img')?.complete === true`, 10_000);
   t.diagnostic(`${name}: first frame with boxes shown ${Date.now() - loaded} ms after navigation started`);
   assert.equal(await page.evaluate(`getComputedStyle(document.getElementById('login')).display`), 'none', 'no login form without a token');
@@ -162,11 +168,11 @@ async function essentialChecks(t: TestContext, page: Page, base: string, shots: 
   await waitFor(page, `document.querySelector('${tile} .placeholder')?.textContent === 'Detection is off' && document.querySelector('${tile} .frame img').hidden`, 10_000);
   await page.click(`${tile} button[data-action="detect"]`);
   await waitFor(page, `document.querySelector('${detectBadge}')?.textContent === 'Detect: on'`, 20_000);
-  await waitFor(page, `(() => { const img = document.querySelector('${tile} .frame img'); return !img.hidden && img.complete && img.naturalWidth > 0; })()`, 20_000);
+  await waitFor(page, `(() => { const img = document.querySelector('${tile} .frame img'); return !img.hidden && img.complete && img.naturalWidth > 0; })()`, 45_000);
 
   // An event row with its thumbnail, then its detail view with the snapshot.
   const thumb = '#events button.event img.thumb';
-  await waitFor(page, `(document.querySelector('${thumb}')?.naturalWidth ?? 0) > 0`, 30_000);
+  await waitFor(page, `(document.querySelector('${thumb}')?.naturalWidth ?? 0) > 0`, 90_000);
   assert.match(await page.$eval(thumb, (img) => img.getAttribute('alt') ?? ''), /^(person|car) on demo$/);
   if (keyboard) {
     await page.focus('#events button.event');
@@ -186,7 +192,8 @@ async function essentialChecks(t: TestContext, page: Page, base: string, shots: 
   await page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 }
 
-void test('the web page in chromium against lookout up --demo (FAKE detector API as the detector child): frame, pause/resume, events, detail; desktop and phone; no console errors', async (t) => {
+/** One run of the page checks against `lookout up --demo` with `detector` as its detector child (default: the real one). */
+async function pageTest(t: TestContext, detector?: (configFile: string) => { command: string; args: string[] }): Promise<void> {
   if (!existsSync(CHROMIUM)) {
     t.skip(`chromium is not installed at ${CHROMIUM} (apt-get install chromium; CHROMIUM_PATH overrides)`);
     return;
@@ -200,11 +207,20 @@ void test('the web page in chromium against lookout up --demo (FAKE detector API
     if (process.env.LOOKOUT_KEEP_ARTIFACTS) t.diagnostic(`artifacts kept in ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
   });
-  const base = await startDemo(cleanups, dir, { command: process.execPath, args: ['--import', TSX, FAKE_DETECTOR_API, join(dir, 'state', 'demo.lookout.yml')] });
+  const configFile = join(dir, 'state', 'demo.lookout.yml');
+  const command = detector ? detector(configFile) : { command: process.execPath, args: [join(HERE, '..', '..', 'bin', 'lookout.js'), 'detector', '--config', configFile] };
+  const base = await startDemo(cleanups, dir, command);
   const { errors, open } = await launch(cleanups, dir);
   t.diagnostic(`screenshots in ${shots}`);
-
   await essentialChecks(t, await open(1280, 900), base, shots, 'desktop', false);
   await essentialChecks(t, await open(390, 844), base, shots, 'phone', true);
   assert.deepEqual(errors, [], 'no console errors or warnings');
+}
+
+void test('the web page in chromium against lookout up --demo (real gateway and detector): frame with boxes, pause/resume, detect off/on, events, detail; desktop and phone; no console errors', async (t) => {
+  await pageTest(t);
+});
+
+void test('the web page in chromium against lookout up --demo with the FAKE detector API as its detector child (every page path, fast)', async (t) => {
+  await pageTest(t, (configFile) => ({ command: process.execPath, args: ['--import', TSX, FAKE_DETECTOR_API, configFile] }));
 });

@@ -35,6 +35,12 @@ export class CameraTile {
   #busy = false;
   /** No frame requests while detect on/off is in flight (a paused detector answers 409). */
   #holdImages = false;
+  /**
+   * Frames are asked for once the detector's decoded-frame counter reaches this: it keeps the
+   * picture of a frame a moment after counting it, and forgets its pictures on pause, so right
+   * after a start or a resume a request would be answered 409 (which the browser logs as an error).
+   */
+  #minFrames = 2;
 
   constructor(
     camera: OverviewCamera,
@@ -72,6 +78,8 @@ export class CameraTile {
   update(camera: OverviewCamera, hlsPort: number | null): void {
     const before = this.#camera;
     this.#camera = camera;
+    const running = camera.detect?.state === 'running';
+    if (running && before.detect && before.detect.state !== 'running') this.#minFrames = (camera.detect?.framesDecoded ?? 0) + 2;
     const stream = camera.stream?.state ?? 'unknown';
     const detect = detectWord(camera);
     this.#streamBadge.textContent = `Stream: ${stream}`;
@@ -112,7 +120,7 @@ export class CameraTile {
 
   #canHaveFrame(): boolean {
     const detect = this.#camera.detect;
-    return !this.#holdImages && detect?.state === 'running' && (detect.framesDecoded ?? 0) > 0;
+    return !this.#holdImages && detect?.state === 'running' && (detect.framesDecoded ?? 0) >= this.#minFrames;
   }
 
   #showImage(url: string): void {
@@ -144,9 +152,10 @@ export class CameraTile {
     await this.#run(this.#detectButton, verb === 'pause' ? 'Turning detection off…' : 'Turning detection on…', () =>
       postJson(`/api/v1/detect/cameras/${encodeURIComponent(this.#camera.id)}/${verb}`, {}),
     );
-    // Frames again once an overview taken after the command shows the detector running.
+    // Frames again once the detector has decoded new ones after the command.
     this.#holdImages = false;
     if (verb === 'pause') this.#camera = { ...this.#camera, detect: this.#camera.detect ? { ...this.#camera.detect, state: 'paused' } : null };
+    else this.#minFrames = (this.#camera.detect?.framesDecoded ?? 0) + 2;
   }
 
   async #run(button: HTMLButtonElement, pending: string, call: () => Promise<unknown>): Promise<void> {
