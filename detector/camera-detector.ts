@@ -2,8 +2,10 @@
  * One camera's detection: decoder → motion gate → latest-frame slot → (scheduler, pool) → tracker
  * → sink. The motion gate runs on every decoded frame before the slot: a frame without motion (and
  * no tracked object due for a re-check) never occupies the slot or the pool; its buffer goes back
- * to the decoder at once and the sink gets a `motion: false, inferred: false` result. `pause()` stops the decoder child (awaiting its exit) and empties the slot; `resume()` starts a new
- * decoder. Both are idempotent and serialized (one operation at a time, in call order).
+ * to the decoder at once and the sink gets a `motion: false, inferred: false` result.
+ * `pause()` stops the decoder child (awaiting its exit) and empties the slot; `resume()` starts a
+ * new decoder (and motion starts over). Both are idempotent and serialized (one operation at a
+ * time, in call order).
  */
 import type { Logger } from '../common/log.ts';
 import { Decoder, type DecoderEvent, type DecoderOptions } from './decoder.ts';
@@ -12,8 +14,7 @@ import type { DecodedFrame } from './frame-parser.ts';
 import type { HwaccelFallback } from './hwaccel.ts';
 import type { DetectorMetrics } from './metrics.ts';
 import type { Detection, PostprocessOptions } from './model/types.ts';
-import { MotionDetector, type MotionResult } from './motion/motion-detector.ts';
-import { MotionGate } from './motion/gate.ts';
+import { CameraMotion } from './motion/camera-motion.ts';
 import { DEFAULT_GATE, DEFAULT_MOTION, type GateSettings, type MotionSettings } from './motion/settings.ts';
 import type { DetectionSink } from './publisher.ts';
 import type { ScheduledCamera, Scheduler } from './scheduler.ts';
@@ -85,17 +86,10 @@ export class CameraDetector implements ScheduledCamera {
   #restarts = 0;
   #lastCounts = '';
   readonly #lastZoneCounts = new Map<string, string>();
-  #motion: MotionDetector;
-  readonly #gate: MotionGate;
-  #gated = 0;
-  #withMotion = 0;
-  #motionResets = 0;
-  /** Motion of the frames that passed the gate, until their result (or failure) is handed on. */
-  readonly #frameMotion = new WeakMap<DecodedFrame, boolean>();
+  readonly #motion: CameraMotion;
 
   constructor(readonly options: CameraDetectorOptions) {
-    this.#motion = this.#newMotionDetector();
-    this.#gate = new MotionGate(options.gate ?? DEFAULT_GATE);
+    this.#motion = new CameraMotion(options.motion ?? DEFAULT_MOTION, options.gate ?? DEFAULT_GATE, options.decoder.width, options.decoder.height);
   }
 
   get id(): string {
@@ -114,7 +108,7 @@ export class CameraDetector implements ScheduledCamera {
   resume(): Promise<void> {
     return this.#serial(async () => {
       if (this.#state === 'running' || this.#state === 'stopped') return;
-      this.#restartMotion();
+      this.#motion.restart();
       const decoder = new Decoder({
         ...this.options.decoder,
         name: this.id,
@@ -158,9 +152,7 @@ export class CameraDetector implements ScheduledCamera {
       failed: this.#failed,
       restarts: this.#restarts,
       hwaccelFallbacks: this.options.hwaccel.fallbacks,
-      framesGated: this.#gated,
-      framesWithMotion: this.#withMotion,
-      motionResets: this.#motionResets,
+      ...this.#motion.counts(),
     };
   }
 
@@ -172,7 +164,7 @@ export class CameraDetector implements ScheduledCamera {
     const latencyMs = performance.now() - frame.decodedAtMono;
     metrics.frameInferred(this.id, inferenceMs, latencyMs);
     const { srcWidth: width, srcHeight: height } = frame.letterbox;
-    sink.frame({ camera: this.id, frame: frame.index, pts: frame.pts, width, height, detections, decodedAt: frame.decodedAt, inferenceMs, latencyMs, motion: this.#frameMotion.get(frame) ?? true, inferred: true });
+    sink.frame({ camera: this.id, frame: frame.index, pts: frame.pts, width, height, detections, decodedAt: frame.decodedAt, inferenceMs, latencyMs, motion: this.#motion.motionOf(frame), inferred: true });
     for (const event of tracker.update(this.id, detections, frame.decodedAt, { width, height })) sink.event(event);
     this.#publishZoneCounts();
     const counts = tracker.counts(this.id);
@@ -223,36 +215,19 @@ export class CameraDetector implements ScheduledCamera {
    * is recycled and the sink gets its (empty, not inferred) result. Returns whether to infer it.
    */
   #passesGate(frame: DecodedFrame): boolean {
-    const motion = this.#motion.analyse(frame.data, frame.letterbox);
-    const decision = this.#gate.decide(motion.motion, this.options.tracker.liveTracks(this.id));
-    if (motion.motion) this.#withMotion++;
-    if (motion.reset) this.#motionResets++;
-    this.options.metrics.frameMotion(this.id, motion, !decision.infer);
-    if (decision.infer) {
-      this.#frameMotion.set(frame, motion.motion);
-      return true;
-    }
-    this.#gated++;
-    this.#emitGated(frame, motion);
+    const { motion, infer } = this.#motion.check(frame, this.options.tracker.liveTracks(this.id));
+    this.options.metrics.frameMotion(this.id, motion, !infer);
+    if (infer) return true;
+    this.#emitGated(frame, motion.motion);
     this.recycle(frame);
     return false;
   }
 
   /** The result of a frame the gate kept from inference: no detections, `inferred: false`. */
-  #emitGated(frame: DecodedFrame, motion: MotionResult): void {
+  #emitGated(frame: DecodedFrame, motion: boolean): void {
     const { srcWidth: width, srcHeight: height } = frame.letterbox;
     const latencyMs = performance.now() - frame.decodedAtMono;
-    this.options.sink.frame({ camera: this.id, frame: frame.index, pts: frame.pts, width, height, detections: [], decodedAt: frame.decodedAt, inferenceMs: 0, latencyMs, motion: motion.motion, inferred: false });
-  }
-
-  #newMotionDetector(): MotionDetector {
-    return new MotionDetector(this.options.motion ?? DEFAULT_MOTION, this.options.decoder.width, this.options.decoder.height);
-  }
-
-  /** A resumed camera starts motion over: the scene may have changed while it was paused. */
-  #restartMotion(): void {
-    this.#motion = this.#newMotionDetector();
-    this.#gate.reset();
+    this.options.sink.frame({ camera: this.id, frame: frame.index, pts: frame.pts, width, height, detections: [], decodedAt: frame.decodedAt, inferenceMs: 0, latencyMs, motion, inferred: false });
   }
 
   #onDecoderEvent(event: DecoderEvent): void {
