@@ -45,7 +45,8 @@ export function createApiServer(settings: ApiServerSettings, logger?: Logger): F
     // Idle keep-alive sockets are closed; long responses (demand leases) write keepalives well within this.
     connectionTimeout: Math.max(requestTimeout * 2, 10_000),
     // Node validates headersTimeout <= requestTimeout at creation, and checks them only at this interval (default 30 s).
-    http: { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout) },
+    // A missing Host is the gate's to refuse (in the envelope), not Node's bare 400.
+    http: { requestTimeout, headersTimeout: requestTimeout, connectionsCheckingInterval: Math.min(1000, requestTimeout), requireHostHeader: false },
     clientErrorHandler,
     frameworkErrors,
   });

@@ -22,6 +22,7 @@ export interface GateSettings {
 }
 
 const SHUTTING_DOWN: Refusal = { code: 'unavailable', message: 'the server is shutting down' };
+const NO_HOST: Refusal = { code: 'bad_request', message: 'an HTTP/1.1 request needs a Host header' };
 const MISDIRECTED: Refusal = { code: 'misdirected_request', message: 'this server does not answer to that host name (http.allowed_hosts)' };
 
 function refuse(reply: FastifyReply, refusal: Refusal): FastifyReply {
@@ -33,6 +34,7 @@ function judgeHost(request: FastifyRequest, hosts: HostPolicy): { authority: str
   const hostHeader = request.headers.host;
   if (hostHeader !== undefined && !hosts.allows(hostHeader)) return MISDIRECTED;
   const absolute = absoluteAuthority(request.raw.url ?? '/');
+  if (hostHeader === undefined && !absolute && request.raw.httpVersion === '1.1') return NO_HOST;
   if (!absolute) return { authority: hostHeader };
   if (absolute.authority === undefined || !hosts.allows(absolute.authority)) return MISDIRECTED;
   return { authority: absolute.authority };

@@ -148,6 +148,8 @@ export function attackRows(paths: ServerPaths): Row[] {
     { name: 'GET with 64 KB of headers', write: false, build: (c) => req(c, 'GET', list, { auth: true, headers: [['X-Pad', 'p'.repeat(65_536)]] }), expect: both([431, 'header_too_large']) },
     { name: 'POST with 64 KB of headers', write: true, build: (c) => req(c, 'POST', write, { auth: true, json: true, headers: [['X-Pad', 'p'.repeat(65_536)]] }), expect: both([431, 'header_too_large']) },
     { name: 'POST oversized JSON body (8 KB)', write: true, build: (c) => req(c, 'POST', write, { auth: true, json: true, body: JSON.stringify({ pad: 'x'.repeat(8192) }) }), expect: both([413, 'payload_too_large']) },
+    { name: 'HTTP/1.1 POST without a Host header', write: true, build: (c) => req(c, 'POST', write, { auth: true, json: true, host: null }), expect: both(BAD_URL) },
+    { name: 'HTTP/1.0 GET /healthz without Host (allowed)', write: false, build: () => 'GET /healthz HTTP/1.0\r\n\r\n', expect: both([200, null]) },
     { name: 'garbage request line', write: true, build: () => 'PAUSE cam1 please\r\n\r\n', expect: both([400, 'bad_request']) },
     { name: 'headers never finished (request timeout)', write: false, build: (c) => `GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:${c.port}\r\n`, expect: both([408, 'request_timeout']) },
     // Positive controls: the same server says yes to the right request, so the rows above can fail.
