@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -14,6 +14,7 @@ import { demoConfig } from './demo-config.ts';
 import { JsonlFollower } from './jsonl-follower.ts';
 import { findMediamtx } from './find-mediamtx.ts';
 import { startGateway, type RunningGateway } from './gateway-runner.ts';
+import { ensurePrivateDirSync } from '../common/private-files.ts';
 
 /**
  * `lookout up`: the whole appliance in one command. The gateway (and through it the mediamtx
@@ -69,7 +70,7 @@ async function prepare(options: UpOptions, env: NodeJS.ProcessEnv): Promise<Prep
   }
   const stateDir = resolve(options.demoStateDir ?? join('state', 'demo'));
   const bin = findMediamtx(demoConfig({ stateDir, mediamtx: false }), env).path;
-  mkdirSync(stateDir, { recursive: true });
+  ensurePrivateDirSync(stateDir);
   const clip = await ensureDemoClip(stateDir, resolveFfmpegPath(undefined, env));
   const config = demoConfig({
     stateDir,
@@ -83,7 +84,7 @@ async function prepare(options: UpOptions, env: NodeJS.ProcessEnv): Promise<Prep
   });
   // The detector child reads its config from a file: JSON is YAML.
   const configFile = join(stateDir, 'demo.lookout.yml');
-  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`);
+  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
   return { config, configFile, demo: true, mediamtx: bin !== undefined };
 }
 

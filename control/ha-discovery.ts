@@ -5,11 +5,12 @@
  * longer announced (removed camera or label) gets an empty retained payload, which deletes the
  * entity in HA.
  */
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../common/log.ts';
 import { discoveryConfigs, type HaCamera, type HaEntityOptions } from './ha-entities.ts';
 import type { MqttTransport } from './mqtt-transport.ts';
+import { ensurePrivateDirSync } from '../common/private-files.ts';
 
 export interface HaDiscoveryOptions extends Omit<HaEntityOptions, 'topics' | 'availableTopic'> {
   transport: MqttTransport;
@@ -81,8 +82,8 @@ export class HaDiscovery {
 
   #saveRecord(topics: string[]): void {
     const file = this.options.recordFile;
-    mkdirSync(dirname(file), { recursive: true });
-    writeFileSync(`${file}.tmp`, JSON.stringify({ topics }, null, 2));
+    ensurePrivateDirSync(dirname(file));
+    writeFileSync(`${file}.tmp`, JSON.stringify({ topics }, null, 2), { mode: 0o600 });
     renameSync(`${file}.tmp`, file);
   }
 }

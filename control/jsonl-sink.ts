@@ -3,9 +3,10 @@
  * dir, rotated to `events.1.jsonl` ... `events.<files-1>.jsonl` past `maxBytes`, so disk use stays
  * bounded (about files × maxBytes). Used as an outbox sink, so it gets the same ordering and retry.
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensurePrivateDirSync } from '../common/private-files.ts';
 
 export class JsonlEventFile {
   #handle: FileHandle | undefined;
@@ -35,8 +36,9 @@ export class JsonlEventFile {
   }
 
   async #open(): Promise<void> {
-    mkdirSync(this.dir, { recursive: true });
-    this.#handle = await open(this.path, 'a');
+    ensurePrivateDirSync(this.dir);
+    this.#handle = await open(this.path, 'a', 0o600);
+    await this.#handle.chmod(0o600);
     try {
       this.#bytes = statSync(this.path).size;
     } catch {

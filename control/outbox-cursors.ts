@@ -22,6 +22,6 @@ export function loadCursor(dir: string, sink: string): number | undefined {
 
 export function saveCursor(dir: string, sink: string, acked: number): void {
   const path = cursorPath(dir, sink);
-  writeFileSync(`${path}.tmp`, JSON.stringify({ acked }));
+  writeFileSync(`${path}.tmp`, JSON.stringify({ acked }), { mode: 0o600 });
   renameSync(`${path}.tmp`, path);
 }

@@ -5,9 +5,10 @@
  * Whole segments are deleted once every sink has acknowledged them, or dropped when the disk bound
  * forces the `drop-oldest` overflow policy.
  */
-import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { open, readFile, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensurePrivateDirSync } from '../common/private-files.ts';
 
 /** One must-deliver item as stored: stable id (for de-duplication downstream), kind and data. */
 export interface OutboxRecord {
@@ -59,7 +60,7 @@ export class SegmentStore {
 
   /** Scans existing segments (sync, once at start); returns the highest stored seq (0 if none). */
   recover(): number {
-    mkdirSync(this.dir, { recursive: true });
+    ensurePrivateDirSync(this.dir);
     let maxSeq = 0;
     const names = readdirSync(this.dir).filter((name) => NAME.test(name)).sort();
     for (const name of names) {
@@ -157,7 +158,7 @@ export class SegmentStore {
   async #rotate(firstSeq: number): Promise<void> {
     await this.#closeActive();
     const path = join(this.dir, `seg-${String(firstSeq).padStart(16, '0')}.jsonl`);
-    const handle = await open(path, 'a');
+    const handle = await open(path, 'a', 0o600);
     const segment: Segment = { firstSeq, lastSeq: firstSeq - 1, path, bytes: 0 };
     this.#segments.push(segment);
     this.#active = { segment, handle };

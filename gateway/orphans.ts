@@ -1,7 +1,8 @@
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { groupMembers, readStartTime } from '../common/proc.ts';
 import type { Logger } from '../common/log.ts';
+import { ensurePrivateDirSync } from '../common/private-files.ts';
 
 /**
  * Children outlive a gateway that is SIGKILLed (nothing runs on SIGKILL, and execa-style cleanup
@@ -71,7 +72,7 @@ export class ChildRegistry {
   }
 
   #write(): void {
-    mkdirSync(this.stateDir, { recursive: true });
+    ensurePrivateDirSync(this.stateDir);
     const temp = `${this.path}.${process.pid}.${++this.#seq}.tmp`;
     const ownerStart = readStartTime(process.pid);
     const body: RegistryFile = {
