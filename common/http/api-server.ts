@@ -6,6 +6,7 @@
  */
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Logger } from '../log.ts';
+import { secrets } from '../redact.ts';
 import { installGate } from './auth-gate.ts';
 import { clientErrorHandler, frameworkErrors } from './client-errors.ts';
 import { errorEnvelope, HTTP_STATUS, toHttpError } from './error-envelope.ts';
@@ -33,6 +34,8 @@ export const MAX_PARAM_LENGTH = 128;
 const MAX_REQUEST_TIMEOUT = 3_600_000;
 
 export function createApiServer(settings: ApiServerSettings, logger?: Logger): FastifyInstance {
+  // The token never reaches a log line or an error message, whatever path or header carried it.
+  secrets.add(settings.token);
   // Bounded so the socket timers below stay far inside Node's 2^31 ms limit.
   const requestTimeout = Math.min(settings.request_timeout, MAX_REQUEST_TIMEOUT);
   const app = Fastify({

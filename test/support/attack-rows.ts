@@ -104,6 +104,7 @@ export function attackRows(paths: ServerPaths): Row[] {
     { name: 'DELETE a camera', write: true, build: (c) => req(c, 'DELETE', `${list}/cam1`, { auth: true, json: true }), expect: both(NOT_ALLOWED) },
     { name: 'OPTIONS preflight from a foreign origin', write: true, build: (c) => req(c, 'OPTIONS', write, { headers: [['Origin', 'http://evil.example'], ['Access-Control-Request-Method', 'POST']] }), expect: both(NOT_ALLOWED) },
     { name: 'POST /healthz', write: true, build: (c) => req(c, 'POST', '/healthz', { json: true }), expect: both(NOT_ALLOWED) },
+    { name: 'GET unknown route naming the token (not echoed)', write: false, build: (c) => req(c, 'GET', `/${c.token}`), expect: tokenOnly(NOT_FOUND) },
     { name: 'GET unknown route without token', write: false, build: (c) => req(c, 'GET', '/nope'), expect: both(NOT_FOUND) },
     // Tokens.
     { name: 'GET list without token', write: false, build: (c) => req(c, 'GET', list), expect: byMode(UNAUTHORIZED, listOk) },
