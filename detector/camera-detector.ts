@@ -32,6 +32,8 @@ export interface TrackerLike {
   counts(cameraId: string): Record<string, number>;
   /** Objects currently tracked on the camera (the motion gate re-checks them while there is no motion). */
   liveTracks(cameraId: string): number;
+  /** Ends every track of the camera and forgets it (optional). */
+  endCamera?(cameraId: string): TrackEvent[];
 }
 
 export type CameraState = 'idle' | 'running' | 'paused' | 'stopped';
@@ -128,6 +130,7 @@ export class CameraDetector implements ScheduledCamera {
     return this.#serial(async () => {
       if (this.#state !== 'running') return;
       await this.#stopDecoder();
+      this.#endTracks();
       this.#state = 'paused';
     });
   }
@@ -165,7 +168,15 @@ export class CameraDetector implements ScheduledCamera {
     metrics.frameInferred(this.id, inferenceMs, latencyMs);
     const { srcWidth: width, srcHeight: height } = frame.letterbox;
     sink.frame({ camera: this.id, frame: frame.index, pts: frame.pts, width, height, detections, decodedAt: frame.decodedAt, inferenceMs, latencyMs, motion: this.#motion.motionOf(frame), inferred: true });
+    // A paused camera's objects were ended; a result that arrives late does not start them again.
+    if (this.#state !== 'running') return;
     for (const event of tracker.update(this.id, detections, frame.decodedAt, { width, height })) sink.event(event);
+    this.#publishCounts();
+  }
+
+  /** Object counts per label and per zone, each on change only. */
+  #publishCounts(): void {
+    const { sink, tracker } = this.options;
     this.#publishZoneCounts();
     const counts = tracker.counts(this.id);
     const key = JSON.stringify(counts);
@@ -173,6 +184,17 @@ export class CameraDetector implements ScheduledCamera {
       this.#lastCounts = key;
       sink.counts(this.id, counts);
     }
+  }
+
+  /**
+   * Detection paused: the tracked objects end now (their `end` events go out, counts drop to 0)
+   * rather than staying "present" in Home Assistant until detection resumes.
+   */
+  #endTracks(): void {
+    const { sink, tracker } = this.options;
+    if (!tracker.endCamera) return;
+    for (const event of tracker.endCamera(this.id)) sink.event(event);
+    this.#publishCounts();
   }
 
   /** Per-zone counts, on change only (retained `<prefix>/<zone>/<label>` through the sink). */
