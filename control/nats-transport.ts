@@ -1,13 +1,13 @@
 /**
- * The NATS side of the control plane (`@nats-io/transport-node` v3): reconnect forever
- * (`maxReconnectAttempts: -1`, `waitOnFirstConnect`), request/reply control on
+ * The NATS side of the control plane (`@nats-io/transport-node` v3): dial until connected (a
+ * loop that stop() ends), then reconnect forever (`maxReconnectAttempts: -1`), request/reply control on
  * `lookout.<site>.control.>` handed to the command table, events and per-frame detections on
  * core subjects. Core NATS drops what is published while disconnected, so `publish()` refuses
  * (SinkUnavailableError) instead, and the outbox keeps the item until the connection is back.
  * One subscription for control (no overlap), and a request seen again within the dedupe window
  * (same reply inbox and id) is dropped without a reply and counted, so each request runs once.
  */
-import { connect, type Msg, type NatsConnection } from '@nats-io/transport-node';
+import { connect, type ConnectionOptions, type Msg, type NatsConnection } from '@nats-io/transport-node';
 import type { Logger } from '../common/log.ts';
 import type { NatsConfig } from '../common/config/schema-outputs.ts';
 import { secrets } from '../common/redact.ts';
@@ -15,6 +15,7 @@ import type { CommandTable } from './command-table.ts';
 import { SinkUnavailableError, withTimeout } from './deadline.ts';
 import { errorReply, requestIdOf, type ReplyEnvelope } from './envelope.ts';
 import { isCommandName } from './mqtt-topics.ts';
+import { natsConnectOptions } from './nats-connect-options.ts';
 import { NatsSubjects } from './nats-subjects.ts';
 import { RecentRequestIds, requestKey } from './recent-request-ids.ts';
 
@@ -38,6 +39,7 @@ export class NatsTransport {
   #stopping = false;
   readonly #connectListeners = new Set<(nc: NatsConnection) => void>();
   #statusLoop: Promise<void> | undefined;
+  #wake: (() => void) | undefined;
 
   constructor(readonly options: NatsTransportOptions) {
     this.subjects = new NatsSubjects(options.site);
@@ -63,34 +65,26 @@ export class NatsTransport {
   async start(waitMs = 5000): Promise<void> {
     if (this.#connecting) return;
     const { config, logger } = this.options;
-    this.#connecting = connect({
-      servers: config.servers,
+    // Throws NatsConfigFileError (naming the field) for an unreadable or wrong creds/nkey/TLS file.
+    const connectOptions = natsConnectOptions({
+      config,
       name: this.options.name,
-      maxReconnectAttempts: -1,
-      waitOnFirstConnect: true,
-      reconnectTimeWait: this.options.reconnectTimeWaitMs ?? 1000,
-      ...(config.token ? { token: config.token } : {}),
-      ...(config.user ? { user: config.user } : {}),
-      ...(config.password ? { pass: config.password } : {}),
-    }).then(
-      (nc) => {
-        if (this.#stopping) {
-          void nc.close();
-          return undefined;
-        }
-        this.#nc = nc;
-        this.#connected = true;
-        this.#statusLoop = this.#watch(nc);
-        this.#subscribe(nc);
-        logger.info({ servers: config.servers, site: this.options.site }, 'nats connected');
-        for (const listener of this.#connectListeners) listener(nc);
-        return nc;
-      },
-      (error: Error) => {
-        logger.error({ err: error.message }, 'nats connect failed');
+      ...(this.options.reconnectTimeWaitMs !== undefined ? { reconnectTimeWaitMs: this.options.reconnectTimeWaitMs } : {}),
+    });
+    this.#connecting = this.#dial(connectOptions).then((nc) => {
+      if (!nc) return undefined;
+      if (this.#stopping) {
+        void nc.close();
         return undefined;
-      },
-    );
+      }
+      this.#nc = nc;
+      this.#connected = true;
+      this.#statusLoop = this.#watch(nc);
+      this.#subscribe(nc);
+      logger.info({ servers: config.servers, site: this.options.site }, 'nats connected');
+      for (const listener of this.#connectListeners) listener(nc);
+      return nc;
+    });
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.#connecting, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
     clearTimeout(timer);
@@ -127,13 +121,42 @@ export class NatsTransport {
     this.#stopping = true;
     const nc = this.#nc;
     if (!nc) {
-      // Still dialing: the connect promise closes the connection when it resolves.
+      // Still dialing: end the wait between attempts; an attempt in flight is closed when it resolves.
+      this.#wake?.();
+      if (this.#connecting) await withTimeout(this.#connecting, deadlineMs, 'nats dial').catch(() => undefined);
       return;
     }
     await withTimeout(nc.drain(), deadlineMs, 'nats drain').catch(() => nc.close());
     await this.#statusLoop;
     this.#connectListeners.clear();
     this.#connected = false;
+  }
+
+  /**
+   * First connect: one bounded attempt at a time, `reconnectTimeWait` apart, until connected or
+   * stopped (the client's own `waitOnFirstConnect` loop cannot be cancelled, so a wrong certificate
+   * would keep it dialing after stop). Later reconnects are the client's (`maxReconnectAttempts: -1`).
+   * The first failure is logged as an error, later ones every 30 attempts.
+   */
+  async #dial(options: ConnectionOptions): Promise<NatsConnection | undefined> {
+    const { logger, config } = this.options;
+    for (let attempt = 1; !this.#stopping; attempt++) {
+      try {
+        return await connect({ ...options, waitOnFirstConnect: false });
+      } catch (error) {
+        if (this.#stopping) return undefined;
+        if (attempt === 1 || attempt % 30 === 0) logger.error({ err: (error as Error).message, servers: config.servers, attempt }, 'nats connect failed; retrying');
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, options.reconnectTimeWait ?? 1000);
+          this.#wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+        this.#wake = undefined;
+      }
+    }
+    return undefined;
   }
 
   async #watch(nc: NatsConnection): Promise<void> {
