@@ -8,9 +8,10 @@ import type { LookoutConfig } from '../common/config/schema.ts';
 import type { Logger } from '../common/log.ts';
 import { ControlPlane } from './control-plane.ts';
 import { LateDetectControl } from './late-controls.ts';
+import { SnapshotOutputs, type SnapshotMessage } from './snapshot-outputs.ts';
 
 export interface DetectorOutputsResult {
-  sink: ControlPlane & { zoneCounts(zone: string, counts: Record<string, number>): void };
+  sink: ControlPlane & { zoneCounts(zone: string, counts: Record<string, number>): void; snapshot(message: SnapshotMessage): void };
   plane: ControlPlane;
   attach(service: { setDetect(id: string, on: boolean): Promise<unknown> | unknown; status(id?: string): unknown }): void;
   close(): Promise<void>;
@@ -22,12 +23,20 @@ export async function createDetectorOutputs(config: LookoutConfig, logger: Logge
   await plane.start();
   // Zone counts share the count topic shape, `<prefix>/<zone>/<label>` (retained, vanished labels
   // go to 0): zone names are validated to differ from every camera id, so the levels never clash.
-  const sink = Object.assign(plane, { zoneCounts: (zone: string, counts: Record<string, number>) => plane.counts(zone, counts) });
+  // Event snapshots: retained JPEGs on <prefix>/<camera>/<label>/snapshot (control/snapshot-outputs.ts).
+  const snapshots = plane.mqtt
+    ? new SnapshotOutputs({ mqtt: plane.mqtt, maxBytes: config.detector.snapshots.mqtt_max_bytes, intervalMs: config.detector.snapshots.mqtt_interval, logger })
+    : undefined;
+  const sink = Object.assign(plane, {
+    zoneCounts: (zone: string, counts: Record<string, number>) => plane.counts(zone, counts),
+    snapshot: (message: SnapshotMessage) => snapshots?.publish(message),
+  });
   return {
     sink,
     plane,
     attach: (service) => detect.bind(service),
     close: async () => {
+      snapshots?.close();
       await plane.stop(config.shutdown_timeout);
     },
   };

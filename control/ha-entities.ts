@@ -1,8 +1,8 @@
 /**
  * Home Assistant MQTT discovery configs (per-component discovery, works on every HA version).
  * Per camera one device; entities by role so a split gateway and detector never announce the same
- * topic: the detector announces a binary_sensor (occupancy) and a count sensor per label and the
- * detection switch; the gateway announces the stream switch and the restart button. Every entity
+ * topic: the detector announces a binary_sensor (occupancy), a count sensor and a snapshot image
+ * per label, and a snapshot image and the detection switch per camera; the gateway announces the stream switch and the restart button. Every entity
  * is available only when both the announcing process (`<prefix>/available` or
  * `<prefix>/detector/available`) and the camera (`<prefix>/<camera>/available`) are online
  * (`availability_mode: all`). unique_ids are `lookout_<instance>_<camera>_<role>` and double as the
@@ -17,6 +17,7 @@
  */
 import type { ControlRole, MqttTopics } from './mqtt-topics.ts';
 import { labelLevel } from './mqtt-topics.ts';
+import { ALL_LABELS, snapshotTopic } from './snapshot-outputs.ts';
 
 export interface HaCamera {
   id: string;
@@ -110,7 +111,20 @@ export function discoveryConfigs(cameras: readonly HaCamera[], options: HaEntity
           icon: 'mdi:counter',
           ...common,
         });
+        // The label's latest event snapshot (retained JPEG, control/snapshot-outputs.ts).
+        add('image', objectId('lookout', instanceId, camera.id, level, 'snapshot'), {
+          name: `${title} snapshot`,
+          image_topic: snapshotTopic(topics.prefix, camera.id, label),
+          content_type: 'image/jpeg',
+          ...common,
+        });
       }
+      add('image', objectId('lookout', instanceId, camera.id, 'snapshot'), {
+        name: 'Snapshot',
+        image_topic: snapshotTopic(topics.prefix, camera.id, ALL_LABELS),
+        content_type: 'image/jpeg',
+        ...common,
+      });
       add('switch', objectId('lookout', instanceId, camera.id, 'detect'), {
         name: 'Detection',
         entity_category: 'config',

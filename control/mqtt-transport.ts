@@ -143,7 +143,7 @@ export class MqttTransport {
   }
 
   /** Publishes with a deadline; fails at once with SinkUnavailableError while disconnected. */
-  async publish(topic: string, payload: string, options: IClientPublishOptions): Promise<void> {
+  async publish(topic: string, payload: string | Buffer, options: IClientPublishOptions): Promise<void> {
     const client = this.#client;
     if (!client?.connected) throw new SinkUnavailableError(`mqtt not connected (${topic})`);
     await withTimeout(client.publishAsync(topic, payload, options), this.#timeoutMs, `mqtt publish to ${topic}`);

@@ -165,7 +165,8 @@ for (const layout of ['combined', 'split'] as const) {
       await until(() => (plane.discovery?.stats.announcements ?? 0) >= 1, 10_000, 'discovery announced');
     }
     const configs = await discovery(prefix);
-    assert.equal(configs.size, roles.length + 2 * (2 + 1) + 2 * 2, [...configs.keys()].join('\n'));
+    // per camera: detector (occupancy + count + snapshot image for person, camera snapshot image, detect switch), gateway (stream + restart)
+    assert.equal(configs.size, roles.length + 2 * (3 + 1 + 1) + 2 * 2, [...configs.keys()].join('\n'));
     const availabilityTopics = checkConfigs(configs);
     const running = await retained(`${prefix}/#`);
     for (const [topic, config] of configs) {

@@ -65,11 +65,11 @@ void test('discovery payloads follow the HA rules; HA birth re-announces; remove
     ['back', ['person']],
   ]);
   const configs = await retainedConfigs();
-  // per camera: (binary_sensor + sensor) per label + detect switch + stream switch + restart button; plus one connectivity sensor
-  assert.equal(configs.size, 1 + (2 * 2 + 3) + (2 * 1 + 3), [...configs.keys()].join('\n'));
+  // per camera: (binary_sensor + sensor + snapshot image) per label + camera snapshot image + detect switch + stream switch + restart button; plus one connectivity sensor
+  assert.equal(configs.size, 1 + (3 * 2 + 4) + (3 * 1 + 4), [...configs.keys()].join('\n'));
   const uniqueIds = new Set<string>();
   for (const [topic, payload] of configs) {
-    const match = /^homeassistant\/(binary_sensor|sensor|switch|button)\/([a-zA-Z0-9_-]+)\/config$/.exec(topic);
+    const match = /^homeassistant\/(binary_sensor|sensor|switch|button|image)\/([a-zA-Z0-9_-]+)\/config$/.exec(topic);
     assert.ok(match, `topic shape ${topic}`);
     assert.equal(payload.unique_id, match[2], 'object_id is the unique_id');
     assert.match(String(payload.unique_id), /^lookout_test1_/, 'unique_id includes the instance id');
@@ -94,6 +94,10 @@ void test('discovery payloads follow the HA rules; HA birth re-announces; remove
   assert.equal(person?.device_class, 'occupancy');
   assert.equal(person?.state_topic, 'lookout/front/person');
   assert.equal((configs.get('homeassistant/switch/lookout_test1_back_detect/config') as { state_topic?: string })?.state_topic, 'lookout/back/detect/state');
+  const image = configs.get('homeassistant/image/lookout_test1_front_person_snapshot/config');
+  assert.equal(image?.image_topic, 'lookout/front/person/snapshot');
+  assert.equal(image?.content_type, 'image/jpeg');
+  assert.equal(configs.get('homeassistant/image/lookout_test1_front_snapshot/config')?.image_topic, 'lookout/front/all/snapshot');
 
   // HA birth: configs are re-sent live (seen by a subscriber as non-retained messages) and states re-published.
   const watcher = await testClient(t, broker.url);
@@ -116,7 +120,7 @@ void test('discovery payloads follow the HA rules; HA birth re-announces; remove
     await second.stop(2000);
   });
   const after = await retainedConfigs();
-  assert.equal(after.size, 1 + (2 + 3), [...after.keys()].join('\n'));
+  assert.equal(after.size, 1 + (3 + 4), [...after.keys()].join('\n'));
   assert.ok(![...after.keys()].some((topic) => topic.includes('_back_') || topic.includes('_car_')), 'no ghost entities');
   assert.equal(second.discovery?.stats.cleared, configs.size - after.size);
 });

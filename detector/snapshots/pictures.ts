@@ -68,7 +68,11 @@ export class Pictures {
       look: (camera) => this.#looks.get(camera) ?? snapshotLook(config, undefined),
       frameFor: (camera, index) => this.latest.frameFor(camera, index),
       ...(metrics ? { metrics } : {}),
-      ...(options.onSnapshot ? { onWritten: options.onSnapshot } : {}),
+      onWritten: (snapshot) => {
+        options.onSnapshot?.(snapshot);
+        // The outputs publish it if they can (control/detector-outputs.ts: MQTT `<camera>/<label>/snapshot`).
+        (downstream as DetectionSink & { snapshot?: (message: WrittenSnapshot) => void }).snapshot?.(snapshot);
+      },
       onError: (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'snapshot failed'),
     });
     this.routes = eventsHttpRoutes({ store, files, latest: this.latest, cameraState: options.cameraState });
