@@ -56,7 +56,7 @@ export const snapshotsSchema = z.strictObject({
       max_age: durationMs('240h', { min: 60_000 }),
     })
     .prefault({}),
-  /** Largest snapshot published on `<prefix>/<camera>/<label>/snapshot`; a larger one is re-encoded smaller or skipped. */
+  /** Largest snapshot published on `<prefix>/<camera>/<label>/snapshot`; a larger one is not published (logged). */
   mqtt_max_bytes: z.number().int().min(4096).max(16 * 1024 * 1024).default(512 * 1024),
   /** A better snapshot of the same camera and label is published at most this often. */
   mqtt_interval: durationMs('2s', { min: 0 }),
