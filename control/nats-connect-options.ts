@@ -1,7 +1,8 @@
 /**
  * `@nats-io/transport-node` connect options from the `nats` config section: reconnect forever,
  * token or user/password, a credentials file (user JWT + nkey seed, `nats.creds_file`) or an nkey
- * seed file (`nats.nkey_file`), and TLS (`nats.tls`: CA, client cert and key, handshake first).
+ * seed file (`nats.nkey_file`; ignored when `creds_file` is set too), and TLS (`nats.tls`: CA,
+ * client cert and key, handshake first).
  * Every file is read and checked once here so a bad path or a wrong file fails at start with the
  * config field in the message; the authenticators re-read the file on each reconnect (rotated
  * credentials work without a restart) and keep the last good contents if a read fails. Seeds go
@@ -88,7 +89,7 @@ export function natsConnectOptions(input: NatsConnectInput): ConnectionOptions {
     checkCreds(data);
     options.authenticator = credsAuthenticator(rereading(config.creds_file, data, checkCreds));
   }
-  if (config.nkey_file) {
+  if (config.nkey_file && !config.creds_file) {
     const data = readField('nkey_file', config.nkey_file);
     nkeySeed(data);
     const seed = rereading(config.nkey_file, data, (next) => void nkeySeed(next));

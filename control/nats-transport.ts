@@ -71,6 +71,7 @@ export class NatsTransport {
       name: this.options.name,
       ...(this.options.reconnectTimeWaitMs !== undefined ? { reconnectTimeWaitMs: this.options.reconnectTimeWaitMs } : {}),
     });
+    if (config.creds_file && config.nkey_file) logger.warn('nats.creds_file and nats.nkey_file are both set: using nats.creds_file');
     this.#connecting = this.#dial(connectOptions).then((nc) => {
       if (!nc) return undefined;
       if (this.#stopping) {

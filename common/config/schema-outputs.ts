@@ -43,36 +43,32 @@ export const natsTlsSchema = z
     if (tls.key && !tls.cert) ctx.addIssue({ code: 'custom', path: ['cert'], message: 'is required with tls.key (the client certificate)' });
   });
 
-export const natsSchema = z
-  .strictObject({
-    servers: z.array(z.string().min(1)).min(1),
-    site: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match [A-Za-z0-9_-]{1,64}').optional(),
-    token: z.string().optional(),
-    user: z.string().optional(),
-    password: z.string().optional(),
-    /** A credentials file (user JWT + nkey seed), e.g. from `nsc generate creds`. */
-    creds_file: z.string().min(1).optional(),
-    /** A file holding an nkey user seed (`SU...`), for servers with `authorization { users: [{nkey: U...}] }`. */
-    nkey_file: z.string().min(1).optional(),
-    tls: natsTlsSchema.optional(),
-    request_timeout: durationMs('2s', { min: 50 }),
-    jetstream: z
-      .strictObject({
-        enabled: z.boolean().default(false),
-        stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('LOOKOUT_EVENTS'),
-        max_age: durationMs('168h', { min: 1000 }),
-        max_bytes: z.number().int().min(-1).default(256 * 1024 * 1024),
-      })
-      .prefault({}),
-  })
-  .superRefine((nats, ctx) => {
-    // One way to authenticate: the client would otherwise pick one silently.
-    const methods = (['creds_file', 'nkey_file', 'token', 'user'] as const).filter((key) => nats[key] !== undefined);
-    if (methods.length > 1 && (nats.creds_file !== undefined || nats.nkey_file !== undefined)) {
-      const field = methods.find((key) => key === 'nkey_file' || key === 'creds_file') ?? methods[0];
-      ctx.addIssue({ code: 'custom', path: [field as string], message: `use one way to authenticate, not ${methods.join(' and ')}` });
-    }
-  });
+/**
+ * token, user/password and creds_file/nkey_file may be combined (the client sends them all and the
+ * server decides, as every NATS client does); creds_file and nkey_file both sign the server's nonce,
+ * so with both set creds_file is used and the start log says so.
+ */
+export const natsSchema = z.strictObject({
+  servers: z.array(z.string().min(1)).min(1),
+  site: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'must match [A-Za-z0-9_-]{1,64}').optional(),
+  token: z.string().optional(),
+  user: z.string().optional(),
+  password: z.string().optional(),
+  /** A credentials file (user JWT + nkey seed), e.g. from `nsc generate creds`. */
+  creds_file: z.string().min(1).optional(),
+  /** A file holding an nkey user seed (`SU...`), for servers with `authorization { users: [{nkey: U...}] }`. */
+  nkey_file: z.string().min(1).optional(),
+  tls: natsTlsSchema.optional(),
+  request_timeout: durationMs('2s', { min: 50 }),
+  jetstream: z
+    .strictObject({
+      enabled: z.boolean().default(false),
+      stream: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/).default('LOOKOUT_EVENTS'),
+      max_age: durationMs('168h', { min: 1000 }),
+      max_bytes: z.number().int().min(-1).default(256 * 1024 * 1024),
+    })
+    .prefault({}),
+});
 
 export const outboxSchema = z.strictObject({
   memory_items: z.number().int().min(1).max(1_000_000).default(1000),

@@ -194,7 +194,7 @@ void test('bad files fail at start naming the field; the contents never appear',
   await plane.stop(1000);
 });
 
-void test('config load: tls cert needs its key, one way to authenticate, handshake_first reaches the client', (t) => {
+void test('config load: tls cert needs its key; handshake_first reaches the client; creds_file wins over nkey_file', (t) => {
   const issues = (nats: Record<string, unknown>) => {
     try {
       testConfig({ stateDir: tempDir(t), extra: { nats: natsSection(nats) } });
@@ -206,9 +206,15 @@ void test('config load: tls cert needs its key, one way to authenticate, handsha
   };
   assert.match(issues({ tls: { cert: '/etc/lookout/client.pem' } }), /^nats\.tls\.key: is required with tls\.cert/m);
   assert.match(issues({ tls: { key: '/etc/lookout/client.key' } }), /^nats\.tls\.cert: is required with tls\.key/m);
-  assert.match(issues({ nkey_file: files.nkey, token: 's3cret-token' }), /^nats\.nkey_file: use one way to authenticate, not nkey_file and token/m);
-  assert.match(issues({ creds_file: files.creds, nkey_file: files.nkey }), /^nats\.creds_file: use one way to authenticate/m);
   assert.match(issues({ tls: { cat: 'x' } }), /^nats\.tls\.cat: unknown key/m);
   const config = testConfig({ stateDir: tempDir(t), extra: { nats: natsSection({ tls: { ca: files.ca, handshake_first: true } }) } });
   assert.deepEqual(natsConnectOptions({ config: config.nats!, name: 'test' }).tls, { caFile: files.ca, handshakeFirst: true });
+});
+
+void test('creds_file and nkey_file both set: the creds file is used (the nkey alone would be refused) and the log says so', async (t) => {
+  const strangerSeed = { tls: tls(), creds_file: files.creds, nkey_file: files.wrongNkey };
+  const { plane, lines } = await startPlane(t, strangerSeed);
+  assert.equal(plane.nats?.connected, true, lines.join(''));
+  assert.ok(lines.some((line) => line.includes('nats.creds_file and nats.nkey_file are both set: using nats.creds_file')));
+  assertNoSeed(lines.join(''));
 });
