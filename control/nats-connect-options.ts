@@ -78,7 +78,7 @@ export function natsConnectOptions(input: NatsConnectInput): ConnectionOptions {
     name: input.name,
     maxReconnectAttempts: -1,
     // One dial attempt (TCP + TLS + CONNECT) may take this long.
-    timeout: 5000,
+    timeout: Math.max(5000, config.request_timeout),
     reconnectTimeWait: input.reconnectTimeWaitMs ?? 1000,
   };
   if (config.token) options.token = config.token;
