@@ -5,7 +5,10 @@ import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { parseConfig } from '../../common/config/load.ts';
 import { silentLogger } from '../../common/log.ts';
+import { demoConfigInput } from '../demo-config.ts';
+import { startGateway } from '../gateway-runner.ts';
 import { runUp, type ShutdownTrigger } from '../up.ts';
 
 /**
@@ -223,4 +226,45 @@ void test('the web page in chromium against lookout up --demo (real gateway and 
 
 void test('the web page in chromium against lookout up --demo with the FAKE detector API as its detector child (every page path, fast)', async (t) => {
   await pageTest(t, (configFile) => ({ command: process.execPath, args: ['--import', TSX, FAKE_DETECTOR_API, configFile] }));
+});
+
+void test('the web page with http.token in chromium: sign-in form, a wrong token refused, the right one kept for the tab and sent on every call (pause through the command table)', async (t) => {
+  if (!existsSync(CHROMIUM)) {
+    t.skip(`chromium is not installed at ${CHROMIUM} (apt-get install chromium; CHROMIUM_PATH overrides)`);
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'lookout-web-token-'));
+  const cleanups = new Cleanups();
+  t.after(() => cleanups.run());
+  cleanups.add(() => rmSync(dir, { recursive: true, force: true }));
+  // The real gateway with a token; no detector runs (port 9, discard: refused), so the page degrades.
+  const token = 'web-page-token-4242';
+  const input = demoConfigInput({ stateDir: dir, mediamtx: false, httpPort: 0, detectorHttpPort: 9 });
+  const gateway = await startGateway(parseConfig({ ...input, http: { ...input.http, token } }, { env: {}, file: '(test)' }), silentLogger());
+  cleanups.add(() => gateway.stop());
+  const base = `http://127.0.0.1:${gateway.port}/`;
+  const { errors, open } = await launch(cleanups, dir);
+  const page = await open(390, 844);
+  await page.goto(base, { waitUntil: 'load', timeout: 30_000 });
+  await waitFor(page, `getComputedStyle(document.getElementById('login')).display !== 'none'`, 15_000);
+  assert.equal(await page.$eval('#login [role="status"]', (element) => element.textContent), 'this box needs its API token');
+  await page.type('#token', 'not-the-token');
+  await page.keyboard.press('Enter');
+  await waitFor(page, `document.querySelector('#login [role="status"]')?.textContent === 'the token was not accepted'`, 15_000);
+  // Until now every API call was refused (401, which the browser logs); from here on nothing may fail.
+  await sleep(500);
+  errors.length = 0;
+  await page.type('#token', token);
+  await page.keyboard.press('Enter');
+  const tile = '[data-camera="demo"]';
+  await waitFor(page, `document.querySelector('${tile} .placeholder')?.textContent === 'Detector not reachable'`, 15_000);
+  assert.equal(await page.evaluate(`getComputedStyle(document.getElementById('login')).display`), 'none');
+  assert.equal(await page.evaluate(`sessionStorage.getItem('lookout.token')`), token);
+  assert.match(await page.$eval('#status-strip', (element) => element.textContent ?? ''), /Detector not reachable/);
+  await page.click(`${tile} button[data-action="stream"]`);
+  await waitFor(page, `document.querySelector('${tile} [data-badge="stream"]')?.textContent === 'Stream: paused'`, 20_000);
+  const state = (await (await fetch(`${base}api/v1/cameras/demo`, { headers: { authorization: `Bearer ${token}` } })).json()) as { data: { state: string } };
+  assert.equal(state.data.state, 'paused');
+  assert.equal(await page.$eval(`${tile} button[data-action="detect"]`, (button) => (button as unknown as { disabled: boolean }).disabled), true, 'no detect button without a detector');
+  assert.deepEqual(errors, [], 'no errors after signing in');
 });
