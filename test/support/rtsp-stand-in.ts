@@ -7,7 +7,7 @@
  * (as in mediamtx). `close()` ends every socket it opened.
  */
 import type { Server, Socket } from 'node:net';
-import { RtspServer } from 'rtsp-streaming-server';
+import { RtspServer, type PublishServerHooksConfig } from 'rtsp-streaming-server';
 
 interface NetServerHolder {
   server: Server;
@@ -42,11 +42,20 @@ async function closeServer(server: Server, sockets: Set<Socket>): Promise<void> 
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
+export interface RtspStandInOptions {
+  /**
+   * Publish auth (the package's hook): called on ANNOUNCE with the Basic credentials and the
+   * request (`uri`, `socket`, `headers`); without credentials the client gets 401 first and retries.
+   */
+  publishAuthentication?: NonNullable<PublishServerHooksConfig['authentication']>;
+}
+
 /** Starts the stand-in on free loopback ports. */
-export async function startRtspStandIn(): Promise<RtspStandIn> {
+export async function startRtspStandIn(options: RtspStandInOptions = {}): Promise<RtspStandIn> {
   // Even start port; each stream takes a pair, each reader another pair.
   const rtpPortStart = 20_000 + 2 * Math.floor(Math.random() * 10_000);
-  const instance = new RtspServer({ serverPort: 0, clientPort: 0, rtpPortStart, rtpPortCount: 200 });
+  const hooks = options.publishAuthentication ? { publishServerHooks: { authentication: options.publishAuthentication } } : {};
+  const instance = new RtspServer({ serverPort: 0, clientPort: 0, rtpPortStart, rtpPortCount: 200, ...hooks });
   const publish = (instance.PublishServer as unknown as NetServerHolder).server;
   const read = (instance.ClientServer as unknown as NetServerHolder).server;
   const sockets = new Set<Socket>();
