@@ -16,7 +16,7 @@ import { webRoutes } from '../gateway/web/web-routes.ts';
 export interface RunningGateway {
   /** The bound HTTP port (differs from the config with http.port: 0). */
   readonly port: number;
-  /** The ring behind `GET /api/v1/events` on the gateway port; `lookout up` feeds it the detector's events. */
+  /** Recent events; `lookout up` feeds it the detector's JSONL export, and `GET /api/v1/events` answers from it while the detector cannot. */
   readonly recentEvents: RecentEvents<unknown>;
   /** True between a completed start and the beginning of stop (the watchdog's health check). */
   readonly ready: boolean;
