@@ -89,6 +89,20 @@ void test('on the real gateway with http.token: the page is public, the API it c
   );
   assert.equal(data.slots.limit, 1);
   assert.equal(data.detector.reachable, false, 'nothing listens on the discard port');
+  // Bad input on the real server: an envelope, and the gateway keeps serving.
+  const auth = { authorization: `Bearer ${token}` };
+  for (const [path, status, code] of [
+    [`/api/v1/events/${'a'.repeat(10_240)}`, 414, 'uri_too_long'],
+    ['/api/v1/events/%2e%2e%2fetc', 400, 'bad_request'],
+    ['/api/v1/events/caf%C3%A9/snapshot.jpg', 400, 'bad_request'],
+    ['/api/v1/cameras/garage/latest.jpg', 404, 'unknown_camera'],
+    ['/api/v1/cameras/demo/latest.jpg?h=99999', 400, 'bad_request'],
+    ['/api/v1/cameras/demo/latest.jpg', 502, 'bad_gateway'],
+  ] as const) {
+    const response = await fetch(`${base}${path}`, { headers: auth });
+    assert.equal(response.status, status, path.slice(0, 60));
+    assert.equal(((await response.json()) as { error: { code: string } }).error.code, code, path.slice(0, 60));
+  }
   // Detect on/off is a write: a cross-site form post is refused even with nothing else wrong.
   const crossSite = await fetch(`${base}/api/v1/detect/cameras/demo/pause`, {
     method: 'POST',
