@@ -1,0 +1,138 @@
+/**
+ * The decoder's full-frame output: the PPM stream parser on arbitrary chunking and bad input, and
+ * the real decoder (ffmpeg `split`) delivering the same frames twice — letterboxed for the model and
+ * at `fullFrameHeight` — with matching indices, where the known red box sits where the clip put it.
+ * Also the keeper's choice of the best frame (fully in view first, then score) with real files.
+ */
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { silentLogger } from '../../common/log.ts';
+import { Decoder } from '../decoder.ts';
+import { EventStore } from '../event-store/event-store.ts';
+import type { DecodedFrame } from '../frame-parser.ts';
+import { HwaccelFallback } from '../hwaccel.ts';
+import { PpmFrameParser, type FullFrame } from '../latest-frame/full-frame.ts';
+import type { FrameResult } from '../publisher.ts';
+import { SnapshotFiles } from '../snapshots/snapshot-files.ts';
+import { fullyInView, SnapshotKeeper, type SnapshotLook } from '../snapshots/snapshot-keeper.ts';
+import type { TrackEvent } from '../track/types.ts';
+import { boxAt, PERSON, renderClip, tempDir } from './clips.ts';
+import { liveChildren } from './leak-probe.ts';
+
+const dir = tempDir('lookout-full-frames-');
+const clip = join(dir.path, 'person.mp4');
+before(() => renderClip(clip, { width: 1280, height: 720, fps: 25, seconds: 3, gop: 25, boxes: [PERSON] }));
+after(() => dir.dispose());
+
+function ppm(width: number, height: number, fill: number): Buffer {
+  return Buffer.concat([Buffer.from(`P6\n${width} ${height}\n255\n`, 'latin1'), Buffer.alloc(width * height * 3, fill)]);
+}
+
+void test('PPM parser: frames across any chunking, numbered from the first index; garbage is reported', () => {
+  const stream = Buffer.concat([ppm(4, 2, 1), ppm(3, 3, 2), ppm(4, 2, 3)]);
+  for (const size of [1, 2, 7, 13, stream.length]) {
+    const frames: FullFrame[] = [];
+    const parser = new PpmFrameParser(10, (frame) => frames.push(frame));
+    for (let offset = 0; offset < stream.length; offset += size) parser.push(stream.subarray(offset, offset + size));
+    assert.deepEqual(
+      frames.map((frame) => [frame.index, frame.image.width, frame.image.height, frame.image.data.length, frame.image.data[0]]),
+      [
+        [10, 4, 2, 24, 1],
+        [11, 3, 3, 27, 2],
+        [12, 4, 2, 24, 3],
+      ],
+      `chunks of ${size}`,
+    );
+    assert.equal(parser.nextIndex, 13);
+  }
+  const errors: string[] = [];
+  new PpmFrameParser(0, () => assert.fail('no frame from garbage'), (message) => errors.push(message)).push(Buffer.alloc(100, 0x41));
+  new PpmFrameParser(0, () => assert.fail('no frame from a huge header'), (message) => errors.push(message)).push(Buffer.from('P6\n99999 99999\n255\n'));
+  assert.equal(errors.length, 2);
+});
+
+void test('real decoder: the full-frame output carries the same frames at fullFrameHeight, index for index', { timeout: 60_000 }, async () => {
+  const model: DecodedFrame[] = [];
+  const full: FullFrame[] = [];
+  const decoder = new Decoder({
+    name: 'full',
+    input: { kind: 'file', path: clip, loop: false, realtime: false },
+    strategy: 'all',
+    fps: 5,
+    width: 320,
+    height: 320,
+    hwaccel: new HwaccelFallback({ mode: 'none', reason: 'test' }, 60_000),
+    restart: false,
+    stallMs: 20_000,
+    startMs: 20_000,
+    backoff: { initialMs: 100, maxMs: 100, resetAfterMs: 1000 },
+    logger: silentLogger(),
+    fullFrameHeight: 360,
+    onFrame: (frame) => model.push(frame),
+    onFullFrame: (frame) => full.push(frame),
+  });
+  decoder.start();
+  const end = await decoder.ended;
+  await decoder.stop();
+  assert.equal(end.ok, true, end.reason);
+  assert.ok(model.length >= 12, `${model.length} model frames`);
+  assert.deepEqual(
+    full.map((frame) => frame.index),
+    model.map((frame) => frame.index),
+  );
+  for (const [index, frame] of full.entries()) {
+    assert.deepEqual([frame.image.width, frame.image.height], [640, 360]);
+    // The red box where the clip put it at this frame's pts (scaled by 0.5), sampled at its centre.
+    const [x1, y1, x2, y2] = boxAt(PERSON, model[index]!.pts).map((value) => value / 2) as [number, number, number, number];
+    const offset = (Math.round((y1 + y2) / 2) * 640 + Math.round((x1 + x2) / 2)) * 3;
+    const [r, g, b] = frame.image.data.subarray(offset, offset + 3);
+    assert.ok(r! > 180 && g! < 60 && b! < 60, `frame ${frame.index}: red at the box centre (${r},${g},${b})`);
+  }
+  assert.deepEqual(liveChildren(), []);
+});
+
+void test('keeper: a fully visible frame beats one cut by the edge; then the higher score wins', async () => {
+  const state = tempDir('lookout-keeper-');
+  const store = await EventStore.open(':memory:');
+  const files = new SnapshotFiles(join(state.path, 'snapshots'), store, { maxFiles: 100, maxBytes: 1e9, maxAgeMs: 3_600_000 });
+  await files.init();
+  const frames = new Map<number, FullFrame>();
+  const written: Array<{ first: boolean }> = [];
+  const look: SnapshotLook = { enabled: true, quality: 70, crop: false, boundingBox: true, allBoxes: false, timestamp: true, thumbnailHeight: 100, zones: [] };
+  const keeper = new SnapshotKeeper({ files, look: () => look, frameFor: (_camera, index) => frames.get(index), onWritten: (snapshot) => written.push(snapshot) });
+  try {
+    const start = Date.now();
+    const id = `${(start / 1000).toFixed(6)}.keep01`;
+    const step = async (index: number, box: [number, number, number, number], score: number) => {
+      const decodedAt = start + index * 200;
+      frames.set(index, { index, image: { data: new Uint8Array(320 * 180 * 3).fill(40), width: 320, height: 180 }, receivedAt: decodedAt });
+      const result: FrameResult = { camera: 'yard', frame: index, pts: index / 5, width: 640, height: 360, detections: [], decodedAt, inferenceMs: 1, latencyMs: 1, motion: true, inferred: true };
+      const event = { type: index === 0 ? 'new' : 'update', id, camera: 'yard', label: 'car', subLabel: null, score, topScore: score, box, boxNorm: box, area: 1, ratio: 1, region: [0, 0, 640, 360], currentZones: [], enteredZones: [], stationary: false, motionlessCount: 0, positionChanges: 0, firstSeen: start, lastSeen: decodedAt, endTime: null, falsePositive: false } as TrackEvent;
+      if (index === 0) store.upsert(event);
+      keeper.frame(result);
+      const facts = keeper.event(event);
+      await keeper.idle();
+      return facts;
+    };
+    assert.equal(fullyInView([0, 10, 100, 100], 640, 360), false);
+    assert.equal(fullyInView([10, 10, 100, 100], 640, 360), true);
+    assert.deepEqual(await step(0, [0, 50, 100, 150], 0.9), { hasSnapshot: false, snapshot: null });
+    assert.equal(store.get(id)?.snapshot?.score, 0.9, 'cut by the edge, but the only frame so far');
+    await step(1, [20, 50, 120, 150], 0.6);
+    assert.equal(store.get(id)?.snapshot?.score, 0.6, 'fully in view beats a higher score at the edge');
+    await step(2, [0, 50, 100, 150], 0.95);
+    assert.equal(store.get(id)?.snapshot?.score, 0.6, 'at the edge again: not better');
+    const facts = await step(3, [30, 50, 130, 150], 0.7);
+    assert.equal(store.get(id)?.snapshot?.score, 0.7);
+    assert.equal(facts.hasSnapshot, true);
+    assert.deepEqual(
+      written.map((item) => item.first),
+      [true, false, false],
+    );
+  } finally {
+    await files.idle();
+    store.close();
+    state.dispose();
+  }
+});
