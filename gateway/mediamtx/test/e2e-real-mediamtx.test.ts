@@ -67,6 +67,16 @@ void test('real mediamtx: publish, read with ffprobe, auth denial, on-demand sta
     assert.match(good.out, /h264/);
     assert.equal((await probe(`rtsp://alice:wrong-password@127.0.0.1:${rtspPort}/live`)).ok, false, 'wrong password denied');
     assert.equal((await probe(`rtsp://127.0.0.1:${rtspPort}/live`)).ok, false, 'anonymous denied');
+    // The Control API and metrics need the per-boot credential; loopback alone gets 401.
+    const { user, password } = mediamtx.bootSecrets.api;
+    const basic = { authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}` };
+    assert.equal((await fetch(`http://127.0.0.1:${apiPort}/v3/paths/list`)).status, 401);
+    assert.equal((await fetch(`http://127.0.0.1:${apiPort}/v3/paths/list`, { headers: basic })).status, 200);
+    assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).status, 401);
+    assert.equal((await fetch(`http://127.0.0.1:${metricsPort}/metrics`, { headers: basic })).status, 200);
+    // The live camera's publish credential, as read from its ffmpeg's argv, cannot publish again.
+    const live = mediamtx.credentials;
+    assert.equal(live.unused('live'), false, 'the running publisher used its credential');
     const lazy = await probe(`rtsp://alice:alice-password@127.0.0.1:${rtspPort}/lazy`);
     assert.equal(lazy.ok, true, `on-demand start: ${lazy.out}`);
     assert.ok(mediamtx.leases.size <= 1);
