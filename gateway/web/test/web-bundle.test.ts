@@ -1,5 +1,7 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
@@ -9,7 +11,7 @@ import { silentLogger } from '../../../common/log.ts';
 import { parseConfig } from '../../../common/config/load.ts';
 import { startGateway } from '../../../appliance/gateway-runner.ts';
 import { demoConfigInput } from '../../../appliance/demo-config.ts';
-import { buildPage } from '../page-bundle.ts';
+import { buildPage, WEB_SRC_DIR } from '../page-bundle.ts';
 import { CONTENT_SECURITY_POLICY, PAGE_FILES, staticRoutes, WEB_DIST_DIR } from '../static-routes.ts';
 
 const BUDGET_GZIP_BYTES = 150 * 1024;
@@ -20,6 +22,16 @@ void test('the committed web/dist is what web/src builds to (run `npm run build:
   await buildPage(dir);
   for (const { file } of PAGE_FILES) {
     assert.ok(readFileSync(join(dir, file)).equals(readFileSync(join(WEB_DIST_DIR, file))), `web/dist/${file} is stale: run npm run build:web`);
+  }
+});
+
+void test('web/src typechecks (strict, DOM types; the root tsconfig does not include web/)', () => {
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const project = join(WEB_SRC_DIR, '..', 'tsconfig.json');
+  try {
+    execFileSync(process.execPath, [tsc, '--noEmit', '-p', project], { encoding: 'utf8', timeout: 120_000, stdio: 'pipe' });
+  } catch (error) {
+    assert.fail(`tsc -p web/tsconfig.json failed:\n${String((error as { stdout?: string }).stdout ?? error)}`);
   }
 });
 
