@@ -1,6 +1,6 @@
 /**
  * NATS credentials and TLS against a real nats-server that requires mutual TLS (a throwaway CA,
- * server and client certificates made with `openssl` in a temp dir) and nkey authentication:
+ * server and client certificates made with `openssl` in a temp dir, tls-fixtures.ts) and nkey authentication:
  * the control plane connects with `nats.tls` + `nats.nkey_file`, and with `nats.tls` +
  * `nats.creds_file`, and answers a control request over that connection. A wrong seed, or no
  * client certificate, is refused by the server; no seed ever reaches a log line or an error; bad
@@ -10,13 +10,11 @@
  * JWT (checking JWTs needs an operator/account setup, which the test's nats-server does not have).
  */
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { after, before, test } from 'node:test';
-import { promisify } from 'node:util';
 import { connect, nkeyAuthenticator, nkeys, type NatsConnection } from '@nats-io/transport-node';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
@@ -26,34 +24,19 @@ import { ControlPlane } from '../control-plane.ts';
 import { NatsConfigFileError, natsConnectOptions } from '../nats-connect-options.ts';
 import { FakeDetectControl, FakeStreamControl } from './fake-controls.ts';
 import { tempDir, testConfig, until } from './helpers.ts';
+import { makeCa } from './tls-fixtures.ts';
 
-const run = promisify(execFile);
 let dir: string;
 let server: NatsServer;
 const files = { ca: '', serverCert: '', serverKey: '', clientCert: '', clientKey: '', nkey: '', creds: '', wrongNkey: '' };
 const seeds: string[] = [];
 
-async function openssl(args: string[]): Promise<void> {
-  await run('openssl', args, { cwd: dir, timeout: 30_000 });
-}
-
-/** A CA, a server certificate for 127.0.0.1/localhost and a client certificate, all EC P-256, valid one day. */
+/** A CA, a server certificate for 127.0.0.1/localhost and a client certificate. */
 async function makeCertificates(): Promise<void> {
-  const ec = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes'];
-  await openssl(['req', '-x509', ...ec, '-keyout', 'ca.key', '-out', 'ca.pem', '-days', '1', '-subj', '/CN=lookout-test-ca']);
-  writeFileSync(join(dir, 'server.ext'), 'subjectAltName=IP:127.0.0.1,DNS:localhost\nextendedKeyUsage=serverAuth\n');
-  writeFileSync(join(dir, 'client.ext'), 'extendedKeyUsage=clientAuth\n');
-  for (const name of ['server', 'client']) {
-    await openssl(['req', ...ec, '-keyout', `${name}.key`, '-out', `${name}.csr`, '-subj', `/CN=lookout-test-${name}`]);
-    await openssl(['x509', '-req', '-in', `${name}.csr`, '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-out', `${name}.pem`, '-days', '1', '-extfile', `${name}.ext`]);
-  }
-  Object.assign(files, {
-    ca: join(dir, 'ca.pem'),
-    serverCert: join(dir, 'server.pem'),
-    serverKey: join(dir, 'server.key'),
-    clientCert: join(dir, 'client.pem'),
-    clientKey: join(dir, 'client.key'),
-  });
+  const authority = await makeCa(dir);
+  const serverCert = await authority.issue('server', 'server');
+  const clientCert = await authority.issue('client', 'client');
+  Object.assign(files, { ca: authority.ca, serverCert: serverCert.cert, serverKey: serverCert.key, clientCert: clientCert.cert, clientKey: clientCert.key });
 }
 
 const b64url = (data: Uint8Array | string) => Buffer.from(data).toString('base64url');
