@@ -74,7 +74,7 @@ export class LatestFrames {
     let image = frame.image;
     const result = this.#results.get(camera);
     if (request.boxes && result && result.detections.length > 0) {
-      image = { data: Uint8Array.prototype.slice.call(frame.image.data), width: frame.image.width, height: frame.image.height };
+      image = { data: new Uint8Array(frame.image.data), width: frame.image.width, height: frame.image.height };
       const scale = image.height / result.height;
       const thickness = Math.max(2, Math.round(image.height / 240));
       for (const detection of result.detections) {

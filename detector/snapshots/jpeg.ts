@@ -7,8 +7,11 @@
 import sharp from 'sharp';
 import type { RgbImage } from './draw.ts';
 
-// Frames are never read twice: libvips' operation cache would only hold memory.
+// Frames are never read twice: libvips' operation cache would only hold memory. One libvips thread
+// per picture: a 720p encode gains little from more, and on a 2-core box the event loop and the
+// decoders keep a core.
 sharp.cache(false);
+sharp.concurrency(1);
 
 export interface EncodeOptions {
   quality: number;

@@ -156,7 +156,7 @@ export class SnapshotKeeper {
 /** A copy of the frame with the event's marks drawn as `look` asks. Boxes are in source pixels. */
 export function drawSnapshot(source: RgbImage, input: { event: TrackEvent; result: FrameResult; look: SnapshotLook }): RgbImage {
   const { event, result, look } = input;
-  const image: RgbImage = { data: Uint8Array.prototype.slice.call(source.data), width: source.width, height: source.height };
+  const image: RgbImage = { data: new Uint8Array(source.data), width: source.width, height: source.height };
   const scale = image.height / result.height;
   const toImage = (box: readonly number[]) => box.map((value) => value * scale);
   const thickness = Math.max(2, Math.round(image.height / 240));
