@@ -71,12 +71,13 @@ as_root() {
 
 # A program is there when it is on PATH or in the sbin directories: Debian puts mosquitto and
 # nats-server in /usr/sbin, which a non-root PATH lacks (scripts/run-tests.mjs adds them for the tests).
-have() { PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" command -v "$1" >/dev/null 2>&1; }
+# type -P looks at files only: `time` is also a shell keyword, `command -v` would count that.
+have() { PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" type -P "$1" >/dev/null 2>&1; }
 
 describe() {
   case "$1" in
     ffmpeg | ffprobe) "$1" -hide_banner -version 2>/dev/null | head -n 1 | cut -d' ' -f1-3 ;;
-    *) PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" command -v "$1" ;;
+    *) PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin" type -P "$1" ;;
   esac
 }
 
