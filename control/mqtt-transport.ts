@@ -176,6 +176,9 @@ export class MqttTransport {
       await client.endAsync(true);
     });
     client.removeAllListeners();
+    // A CONNACK refusal (wrong password) already on the wire can still arrive after end(); an
+    // 'error' without a listener would crash the process.
+    client.on('error', () => undefined);
     this.#connectListeners.clear();
     this.#client = undefined;
   }
