@@ -278,7 +278,7 @@ export class DetectorService {
     if (!drained) this.options.logger.warn({ inFlight: this.#scheduler?.inFlight }, 'shutdown deadline reached with inferences in flight');
     await this.#pool?.close(remaining());
     await this.#app?.close();
-    await this.#pictures?.close();
+    await this.#pictures?.close(Math.max(500, remaining()));
     this.options.logger.info({ drained }, 'detector stopped');
     return { drained };
   }
