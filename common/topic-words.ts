@@ -1,8 +1,9 @@
 /**
  * The fixed words of every MQTT topic and NATS subject Lookout builds, in one list, each with the
  * reason it is taken. The topic builders (control/mqtt-topics.ts, control/nats-subjects.ts) spell
- * their fixed levels with these constants, and a test walks the builders' outputs and fails when a
- * fixed level is missing here, so the list cannot drift from the topics.
+ * their fixed levels with these constants, and a test (control/test/topic-words.test.ts) walks the
+ * builders' outputs, snapshot topics included, and fails when a fixed level is missing here, so the
+ * list cannot drift from the topics.
  *
  * Why it matters: camera ids (and zone names) become topic levels too. A camera called `detector`
  * would publish on `lookout/detector/available`, the detector's last-will topic; one called
@@ -31,6 +32,8 @@ export const TOPIC_WORD_REASONS = {
   status: 'it is a command word (lookout/request/stream/status, command status)',
   on: 'it is a command word (lookout/request/detect/on)',
   off: 'it is a command word (lookout/request/detect/off)',
+  snapshot: 'it is the snapshot level (lookout/<camera>/<label>/snapshot)',
+  all: 'it is the all-labels level (lookout/<camera>/all/snapshot) and, as ALL, means every camera',
   stats: 'it is kept for a stats topic like Frigate\'s (frigate/stats), so adding one never breaks a config',
 } as const;
 

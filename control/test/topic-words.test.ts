@@ -10,6 +10,7 @@ import { RESERVED_AHEAD, reservedWordReason, TOPIC_WORD_REASONS, type TopicWord 
 import { COMMANDS } from '../command-table.ts';
 import { MqttTopics } from '../mqtt-topics.ts';
 import { COMMAND_ALIASES, NatsSubjects } from '../nats-subjects.ts';
+import { ALL_LABELS, snapshotTopic } from '../snapshot-outputs.ts';
 
 // Placeholders that cannot be confused with a real word: they mark the variable levels.
 const PREFIX = 'PREFIXX';
@@ -35,6 +36,8 @@ function builderOutputs(): Array<{ text: string; separator: string }> {
     ...(['detect', 'stream'] as const).map((target) => mqtt.state(CAMERA, target)),
     ...COMMANDS.flatMap((command) => [mqtt.request(command), mqtt.response(command)]),
     ...mqtt.subscriptions(['detect', 'stream', 'restart']).map((filter) => filter.replace('+', CAMERA).replace('/#', '')),
+    snapshotTopic(PREFIX, CAMERA, LABEL),
+    snapshotTopic(PREFIX, CAMERA, ALL_LABELS),
   ];
   const subjects: string[] = [
     nats.events(),
