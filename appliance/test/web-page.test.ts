@@ -188,6 +188,19 @@ async function essentialChecks(t: TestContext, page: Page, base: string, shots: 
   await waitFor(page, `document.querySelector('dialog[open]') === null`, 5000);
   if (keyboard) assert.equal(await page.evaluate(`document.activeElement?.classList.contains('event')`), true, 'focus returns to the row');
 
+  // Filters: a label keeps only its events; an unknown zone empties the list; clearing brings them back.
+  const label = (await page.$eval('#filters select[name="label"]', (select) => (select as unknown as { options: Array<{ value: string }> }).options[1]?.value)) ?? '';
+  assert.match(label, /^(person|car)$/);
+  await page.select('#filters select[name="label"]', label);
+  await waitFor(page, `[...document.querySelectorAll('#events .event strong')].every((row) => row.textContent.startsWith('${label} ')) && document.querySelectorAll('#events .event').length > 0`, 15_000);
+  await page.select('#filters select[name="label"]', '');
+  await page.type('#filters input[name="zone"]', 'no_such_zone');
+  await page.keyboard.press('Enter');
+  await waitFor(page, `document.querySelectorAll('#events .event').length === 0 && document.querySelector('#filters [role="status"]').textContent === 'No events yet.'`, 15_000);
+  await page.$eval('#filters input[name="zone"]', (input) => ((input as unknown as { value: string }).value = ''));
+  await page.keyboard.press('Enter');
+  await waitFor(page, `document.querySelectorAll('#events .event').length > 0`, 15_000);
+
   // The status strip and the page fitting the viewport (no sideways scrolling on a phone).
   assert.match(await page.$eval('#status-strip', (element) => element.textContent ?? ''), /Slots 0\/1.*Uptime .*demo [\d.…]+ fps in, [\d.…]+ inferred, [\d.…]+ skipped/);
   const overflow = (await page.evaluate('document.documentElement.scrollWidth - document.documentElement.clientWidth')) as number;

@@ -75,8 +75,11 @@ export async function startFakeDetectorApi(options: FakeDetectorOptions): Promis
     const path = url.pathname;
     let match: RegExpExecArray | null;
     if (request.method === 'GET' && path === '/api/v1/events') {
-      const camera = url.searchParams.get('camera');
-      const data = events.filter((event) => !camera || event.camera === camera);
+      const { camera, label, zone } = Object.fromEntries(url.searchParams);
+      const data = events.filter(
+        (event) =>
+          (!camera || event.camera === camera) && (!label || event.label === label) && (!zone || (event.entered_zones as string[] | undefined)?.includes(zone) === true),
+      );
       return json(response, 200, { status: 'ok', data, ...(options.padBytes ? { pad: 'x'.repeat(options.padBytes) } : {}) });
     }
     if (request.method === 'GET' && (match = /^\/api\/v1\/events\/([^/]+)(?:\/(snapshot|thumbnail)\.jpg)?$/.exec(path))) {
