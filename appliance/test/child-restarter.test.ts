@@ -18,9 +18,9 @@ function alive(pid: number): boolean {
   }
 }
 
-function restarter(mode: string, exits: Array<{ exit: ChildExit; delay: number | undefined }>, termGraceMs = 2000) {
+function restarter(mode: string, exits: Array<{ exit: ChildExit; delay: number | undefined }>, termGraceMs = 2000, onStdout?: (chunk: Buffer) => void) {
   return new ChildRestarter({
-    spec: { name: `flaky-${mode}`, command: process.execPath, args: [FIXTURE, mode], termGraceMs },
+    spec: { name: `flaky-${mode}`, command: process.execPath, args: [FIXTURE, mode], termGraceMs, ...(onStdout ? { onStdout } : {}) },
     backoff: { initialMs: 100, maxMs: 400, resetAfterMs: 60_000 },
     onExit: (exit, delay) => exits.push({ exit, delay }),
   });
@@ -61,11 +61,13 @@ void test('stop() during the backoff wait returns at once and starts nothing mor
 void test('stop() ends a running child with SIGTERM, and a stubborn one with SIGKILL, exit observed', async () => {
   for (const mode of ['run', 'stubborn']) {
     const exits: Array<{ exit: ChildExit; delay: number | undefined }> = [];
-    const r = restarter(mode, exits, 500);
+    let output = '';
+    const r = restarter(mode, exits, 500, (chunk) => (output += chunk.toString()));
     r.start();
-    const deadline = Date.now() + 10_000;
-    while (!r.child?.pid && Date.now() < deadline) await sleep(20);
-    await sleep(300); // let the fixture install its SIGTERM handler
+    // The fixture says "ready" once its SIGTERM handler is installed (a loaded machine can take seconds).
+    const deadline = Date.now() + 20_000;
+    while (!(r.child?.pid && output.includes('ready')) && Date.now() < deadline) await sleep(20);
+    assert.ok(output.includes('ready'), `${mode} child never said ready: ${JSON.stringify(output)}`);
     const pid = r.child?.pid;
     assert.ok(pid);
     await r.stop();
