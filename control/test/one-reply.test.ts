@@ -135,6 +135,8 @@ void test('MQTT: one request gets exactly one reply (counted by mosquitto_sub) a
     assert.equal(await executed(), before + 1, `${topic}: lookout_commands_executed_total went up by exactly one`);
   }
   assert.equal(stream.calls.filter((call) => call === 'restart:cam1').length, 2, 'two requests, two restarts');
+  // Nothing was even delivered twice: the subscriptions do not overlap (dedupe had nothing to drop).
+  assert.equal(await counterValue(registry, 'lookout_command_duplicates_total', { transport: 'mqtt' }), 0);
 });
 
 void test('MQTT: the same request delivered twice runs once, replies once, and counts a duplicate', async (t) => {
