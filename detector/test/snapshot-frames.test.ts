@@ -136,3 +136,25 @@ void test('keeper: a fully visible frame beats one cut by the edge; then the hig
     state.dispose();
   }
 });
+
+void test('drawing options: zone outline, other boxes, timestamp, each where asked', async () => {
+  const { drawSnapshot } = await import('../snapshots/snapshot-keeper.ts');
+  const { labelColor } = await import('../snapshots/draw.ts');
+  const source = { data: new Uint8Array(640 * 360 * 3).fill(40), width: 640, height: 360 };
+  const event = { id: 'x', camera: 'yard', label: 'person', score: 0.9, box: [100, 100, 200, 300], lastSeen: 0 } as unknown as TrackEvent;
+  const result = { camera: 'yard', width: 1280, height: 720, decodedAt: Date.UTC(2026, 0, 2, 3, 4, 5), detections: [{ label: 'car', class: 1, score: 0.8, box: [800, 200, 1000, 400], boxNorm: [0, 0, 0, 0] }] } as unknown as FrameResult;
+  const look: SnapshotLook = { enabled: true, quality: 80, crop: false, boundingBox: true, allBoxes: true, timestamp: true, thumbnailHeight: 100, zones: [[[0.5, 0.9], [0.9, 0.9], [0.9, 0.99]]] };
+  const drawn = drawSnapshot(source, { event, result, look });
+  const at = (x: number, y: number) => [...drawn.data.subarray((y * 640 + x) * 3, (y * 640 + x) * 3 + 3)];
+  // Boxes are in source pixels (1280x720) and drawn at half size.
+  assert.deepEqual(at(75, 150), [...labelColor('person')], 'event box bottom edge');
+  assert.deepEqual(at(75, 100), [40, 40, 40], 'inside the event box: untouched');
+  assert.deepEqual(at(500, 150), [...labelColor('car')], 'other box right edge (all_boxes)');
+  assert.deepEqual(at(448, 324), [255, 200, 0], 'zone outline (bottom edge at y = 0.9)');
+  // The timestamp's background box in the top-left corner.
+  assert.deepEqual(at(5, 5), [0, 0, 0]);
+  assert.deepEqual([...source.data.subarray(0, 3)], [40, 40, 40], 'the source frame is not drawn on');
+  const plain = drawSnapshot(source, { event, result, look: { ...look, allBoxes: false, timestamp: false, zones: [] } });
+  assert.deepEqual([...plain.data.subarray((150 * 640 + 500) * 3, (150 * 640 + 500) * 3 + 3)], [40, 40, 40], 'no other boxes without all_boxes');
+  assert.deepEqual([...plain.data.subarray((5 * 640 + 5) * 3, (5 * 640 + 5) * 3 + 3)], [40, 40, 40], 'no timestamp');
+});

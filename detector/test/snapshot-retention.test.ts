@@ -133,3 +133,35 @@ void test('startup sweep: temp files and files without a row go; a row whose fil
     dir.dispose();
   }
 });
+
+void test('latest.jpg states: unknown camera 404, paused 409 camera_paused, no frame yet 409 no_frame', async () => {
+  const dir = tempDir('lookout-latest-');
+  const store = await EventStore.open(':memory:');
+  const files = new SnapshotFiles(join(dir.path, 'snapshots'), store, { maxFiles: 10, maxBytes: 1e9, maxAgeMs: 3_600_000 });
+  await files.init();
+  const latest = new LatestFrames();
+  const states: Record<string, string> = { live: 'running', quiet: 'paused', fresh: 'running' };
+  const app = Fastify();
+  await app.register(eventsHttpRoutes({ store, files, latest, cameraState: (id) => states[id] }));
+  try {
+    latest.put('live', { index: 0, image: noisyImage(3, 160, 90), receivedAt: Date.now() });
+    const error = async (url: string, status: number, code: string) => {
+      const reply = await app.inject({ method: 'GET', url });
+      assert.equal(reply.statusCode, status, url);
+      assert.equal(reply.json<{ status: string; error: { code: string } }>().error.code, code, url);
+    };
+    await error('/api/v1/cameras/nope/latest.jpg', 404, 'unknown_camera');
+    await error('/api/v1/cameras/quiet/latest.jpg', 409, 'camera_paused');
+    await error('/api/v1/cameras/fresh/latest.jpg', 409, 'no_frame');
+    const ok = await app.inject({ method: 'GET', url: '/api/v1/cameras/live/latest.jpg?h=45' });
+    assert.equal(ok.statusCode, 200);
+    assert.equal(ok.headers['cache-control'], 'no-store');
+    assert.ok(ok.rawPayload.subarray(0, 2).equals(JPEG_SOI));
+    // A height above the frame's is served at the frame's own height (never upscaled).
+    assert.equal((await app.inject({ method: 'GET', url: '/api/v1/cameras/live/latest.jpg?h=2000' })).statusCode, 200);
+  } finally {
+    await app.close();
+    store.close();
+    dir.dispose();
+  }
+});
