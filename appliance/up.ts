@@ -10,7 +10,7 @@ import { resolveFfmpegPath } from '../gateway/ffmpeg-info.ts';
 import { ChildRestarter } from './child-restarter.ts';
 import { bannerLines, eventLine } from './console-output.ts';
 import { ensureDemoClip } from './demo-clip.ts';
-import { demoConfig } from './demo-config.ts';
+import { demoConfig, demoConfigInput, type DemoOptions } from './demo-config.ts';
 import { JsonlFollower } from './jsonl-follower.ts';
 import { findMediamtx } from './find-mediamtx.ts';
 import { startGateway, type RunningGateway } from './gateway-runner.ts';
@@ -72,7 +72,7 @@ async function prepare(options: UpOptions, env: NodeJS.ProcessEnv): Promise<Prep
   const bin = findMediamtx(demoConfig({ stateDir, mediamtx: false }), env).path;
   ensurePrivateDirSync(stateDir);
   const clip = await ensureDemoClip(stateDir, resolveFfmpegPath(undefined, env));
-  const config = demoConfig({
+  const demoOptions: DemoOptions = {
     stateDir,
     source: pathToFileURL(clip).href,
     mediamtx: bin !== undefined,
@@ -81,10 +81,12 @@ async function prepare(options: UpOptions, env: NodeJS.ProcessEnv): Promise<Prep
     // With a chosen gateway port 0 (tests, several demos), the detector's port is picked freely
     // too, here, so the gateway's proxy for the web page knows where to reach it.
     ...(options.demoHttpPort === 0 ? { detectorHttpPort: await freeLoopbackPort() } : {}),
-  });
-  // The detector child reads its config from a file: JSON is YAML.
+  };
+  const config = demoConfig(demoOptions);
+  // The detector child reads its config from a file (JSON is YAML). It gets the demo's *input*,
+  // not the parsed config: parsed durations are milliseconds, which the child would read as seconds.
   const configFile = join(stateDir, 'demo.lookout.yml');
-  writeFileSync(configFile, `${JSON.stringify(config, null, 2)}\n`, { mode: 0o600 });
+  writeFileSync(configFile, `${JSON.stringify(demoConfigInput(demoOptions), null, 2)}\n`, { mode: 0o600 });
   return { config, configFile, demo: true, mediamtx: bin !== undefined };
 }
 

@@ -1,10 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+import { parseConfig } from '../../common/config/load.ts';
 import { silentLogger } from '../../common/log.ts';
+import { demoConfig } from '../demo-config.ts';
 import { runUp, type ShutdownTrigger } from '../up.ts';
 
 const FAKE_DETECTOR = join(dirname(fileURLToPath(import.meta.url)), 'fixtures', 'fake-detector.mjs');
@@ -54,12 +57,12 @@ function startUp(t: TestContext, options: { demo: boolean; detectorArgs?: string
     detectorCommand: { command: process.execPath, args: [FAKE_DETECTOR, join(dir, 'state', 'demo.lookout.yml'), ...(options.detectorArgs ?? [])] },
   });
   running.catch(() => undefined);
-  return { lines, running, request: control.request, now: control.now };
+  return { dir, lines, running, request: control.request, now: control.now };
 }
 
 
 void test('demo: a crashing detector is restarted while the gateway keeps serving; events are printed; shutdown is clean', async (t) => {
-  const { lines, running, request } = startUp(t, { demo: false });
+  const { dir, lines, running, request } = startUp(t, { demo: false });
   await until('the banner', () => lines.some((line) => line.includes('/healthz')));
   assert.ok(lines.some((line) => line.includes('mediamtx was not found')), 'says the demo runs without mediamtx');
   const api = /curl (http:\/\/127\.0\.0\.1:\d+)\/healthz/.exec(lines.join('\n'))?.[1];
@@ -68,6 +71,11 @@ void test('demo: a crashing detector is restarted while the gateway keeps servin
   await until('three detector events', () => lines.filter((line) => / demo new: person 91%/.test(line)).length >= 3);
   const health = await fetch(`${api}/healthz`);
   assert.equal(health.status, 200);
+  // The detector child's config file, read back as the child reads it, gives the demo's settings
+  // (parsed durations are milliseconds: writing those back made the child's waits 1000× too long).
+  const childConfig = parseConfig(parseYaml(readFileSync(join(dir, 'state', 'demo.lookout.yml'), 'utf8')), { env: {}, file: 'demo.lookout.yml' });
+  assert.equal(childConfig.detector.inference_timeout, 5000);
+  assert.equal(childConfig.shutdown_timeout, demoConfig({ stateDir: '/x', mediamtx: false }).shutdown_timeout);
   // The detector child's events are served by the gateway's HTTP API too.
   const events = (await (await fetch(`${api}/api/v1/events?limit=10`)).json()) as { data: Array<{ after: { label: string } }> };
   assert.ok(events.data.length >= 3, JSON.stringify(events));
