@@ -19,6 +19,9 @@ import { SnapshotMetrics } from './metrics.ts';
 import { SnapshotFiles } from './snapshot-files.ts';
 import { SnapshotKeeper, type SnapshotLook, type WrittenSnapshot } from './snapshot-keeper.ts';
 
+/** How often retention runs besides after each snapshot write. */
+const RETENTION_INTERVAL_MS = 10 * 60_000;
+
 export interface PicturesOptions {
   config: LookoutConfig;
   logger: Logger;
@@ -53,6 +56,8 @@ export class Pictures {
   readonly sink: DetectionSink;
   readonly routes: (app: FastifyInstance) => Promise<void>;
   readonly #looks = new Map<string, SnapshotLook & { height: number }>();
+  /** Retention also runs on a timer: with snapshots off (no writes), old events still go. */
+  readonly #retention: NodeJS.Timeout;
 
   private constructor(
     readonly store: EventStore,
@@ -76,6 +81,10 @@ export class Pictures {
       onError: (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'snapshot failed'),
     });
     this.routes = eventsHttpRoutes({ store, files, latest: this.latest, cameraState: options.cameraState });
+    this.#retention = setInterval(() => {
+      files.enforce().catch((error: unknown) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'snapshot retention failed'));
+    }, RETENTION_INTERVAL_MS);
+    this.#retention.unref();
     const keeper = this.keeper;
     const latest = this.latest;
     this.sink = {
@@ -106,6 +115,7 @@ export class Pictures {
       const files = new SnapshotFiles(join(config.state_dir, 'snapshots'), store, { maxFiles: retain.max_files, maxBytes: retain.max_bytes, maxAgeMs: retain.max_age }, new SnapshotMetrics(options.registry));
       const swept = await files.init();
       if (swept.temp + swept.orphans + swept.missing > 0) options.logger.info(swept, 'snapshot sweep');
+      await files.enforce();
       return new Pictures(store, files, options);
     } catch (error) {
       store.close();
@@ -120,6 +130,7 @@ export class Pictures {
 
   /** Finishes snapshots in progress (for at most `deadlineMs`), then closes the store. */
   async close(deadlineMs = 5000): Promise<void> {
+    clearInterval(this.#retention);
     let timer: NodeJS.Timeout | undefined;
     const finished = await Promise.race([
       this.keeper.idle().then(() => this.files.idle()).then(() => true),
