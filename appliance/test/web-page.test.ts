@@ -177,10 +177,12 @@ async function essentialChecks(t: TestContext, page: Page, base: string, shots: 
   const thumb = '#events button.event img.thumb';
   await waitFor(page, `(document.querySelector('${thumb}')?.naturalWidth ?? 0) > 0`, 90_000);
   assert.match(await page.$eval(thumb, (img) => img.getAttribute('alt') ?? ''), /^(person|car) on demo$/);
+  // The row with a thumbnail (a newer event at the top may not have its snapshot yet).
+  const row = '#events button.event:has(img.thumb)';
   if (keyboard) {
-    await page.focus('#events button.event');
+    await page.focus(row);
     await page.keyboard.press('Enter');
-  } else await page.click('#events button.event');
+  } else await page.click(row);
   await waitFor(page, `(document.querySelector('dialog[open] img.snapshot')?.naturalWidth ?? 0) > 0`, 20_000);
   assert.match(await page.$eval('#detail-title', (element) => element.textContent ?? ''), /^(person|car) \d+% on demo$/);
   await page.screenshot({ path: join(shots, `${name}-detail.png`) });
