@@ -8,8 +8,8 @@
  * default to the gateway's `http.*`, so one token protects both services unless told otherwise.
  */
 import type { FastifyInstance } from 'fastify';
-import type { LookoutConfig } from '../common/config/schema.ts';
-import { createApiServer, type ApiServerSettings } from '../common/http/api-server.ts';
+import type { DetectorHttpSettings } from '../common/config/detector-http.ts';
+import { createApiServer } from '../common/http/api-server.ts';
 import { errorEnvelope } from '../common/http/error-envelope.ts';
 import type { Logger } from '../common/log.ts';
 import type { CameraStatus } from './camera-detector.ts';
@@ -26,24 +26,6 @@ export interface DetectorApiTarget {
 /** Unknown camera id: answered with 404. */
 export class UnknownCameraError extends Error {
   override readonly name = 'UnknownCameraError';
-}
-
-export type DetectorHttpSettings = ApiServerSettings & { port: number };
-
-/** The detector API's settings: `detector.http.*` where set, else the gateway's `http.*`. */
-export function detectorHttpSettings(config: LookoutConfig): DetectorHttpSettings {
-  const own = config.detector.http;
-  const shared = config.http;
-  return {
-    host: own.host,
-    port: own.port,
-    token: own.token ?? shared.token,
-    metrics_public: own.metrics_public ?? shared.metrics_public,
-    allowed_origins: own.allowed_origins ?? shared.allowed_origins,
-    allowed_hosts: own.allowed_hosts ?? shared.allowed_hosts,
-    body_limit_bytes: shared.body_limit_bytes,
-    request_timeout: shared.request_timeout,
-  };
 }
 
 export async function startDetectorApi(

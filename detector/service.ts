@@ -6,13 +6,14 @@
  */
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { detectorHttpSettings } from '../common/config/detector-http.ts';
 import type { LookoutConfig } from '../common/config/schema.ts';
 import type { CameraConfig } from '../common/config/schema-gateway.ts';
 import type { Logger } from '../common/log.ts';
 import { secrets } from '../common/redact.ts';
 import { CameraDetector, type CameraStatus, type TrackerLike } from './camera-detector.ts';
 import { chooseStrategy, decoderInputFrom, type DecoderInput } from './decoder-args.ts';
-import { detectorHttpSettings, startDetectorApi, UnknownCameraError } from './http-api.ts';
+import { startDetectorApi, UnknownCameraError } from './http-api.ts';
 import { chooseHwaccel, HwaccelFallback, probeHwaccelEnvironment, type HwaccelEnvironment } from './hwaccel.ts';
 import { DetectorMetrics } from './metrics.ts';
 import { gateSettingsFrom, motionSettingsFrom } from './motion/settings.ts';

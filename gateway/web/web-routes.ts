@@ -9,7 +9,7 @@ import type { LookoutConfig } from '../../common/config/schema.ts';
 import type { CommandTable } from '../../control/command-table.ts';
 import { commandRoutes } from '../../control/http-commands.ts';
 import type { RouteInput } from '../http-api.ts';
-import { detectorHttpSettings } from '../../detector/http-api.ts';
+import { detectorHttpSettings } from '../../common/config/detector-http.ts';
 import { DetectorClient, detectorBaseUrl } from './detector-client.ts';
 import { detectorProxyRoutes, type EventRing } from './detector-proxy.ts';
 import { overviewRoutes, type OverviewSource } from './overview-route.ts';
