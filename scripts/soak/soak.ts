@@ -22,6 +22,8 @@ const MAX_RSS_GROWTH_MB = 48;
 const MAX_FD_GROWTH = 16;
 /** Quiet time at the end (no faults, brokers up) for the outbox to deliver what it holds. */
 const SETTLE_MS = 25_000;
+/** The last part of the settle time, with every source stopped. */
+const QUIET_END_MS = 10_000;
 
 function options(): { minutes: number; seed: number } {
   const { values } = parseArgs({ options: { minutes: { type: 'string', default: '2' }, seed: { type: 'string' } } });
@@ -112,7 +114,11 @@ async function run(): Promise<number> {
     for (const feeder of rig.feeders) feeder.start();
     if (!rig.mosquitto.running) await rig.mosquitto.start();
     if (!rig.nats.running) await rig.nats.start();
-    if (!stopRequested) await Promise.race([sleep(Math.max(0, startedAt + minutes * 60_000 - Date.now())), interrupted]);
+    // The sources stop 10 s before the end, so no event starts in the last moments before shutdown
+    // (one the outbox had no time to send would count as lost though it waits on disk).
+    if (!stopRequested) await Promise.race([sleep(Math.max(0, startedAt + minutes * 60_000 - QUIET_END_MS - Date.now())), interrupted]);
+    await Promise.all(rig.feeders.map((feeder) => feeder.stop()));
+    if (!stopRequested) await Promise.race([sleep(QUIET_END_MS), interrupted]);
     await monitor.stop();
     const growth = checks.growth.result();
 
