@@ -2,8 +2,9 @@
  * The most recent full frames of every camera (from the decoder's second output; no extra decoder)
  * and the last detections, for latest.jpg and for snapshots. A few frames are kept per camera so a
  * snapshot can use the very frame its detections came from (inference lags decoding by a frame or
- * two). JPEGs are encoded on request and the last one per (camera, height, boxes) is reused for
- * `cacheMs`, so many viewers cost one encode; concurrent requests share one encode.
+ * two), and latest.jpg with boxes draws them on the frame they were found in. JPEGs are encoded
+ * on request and the last one per (camera, height, boxes) is reused for `cacheMs`, so many viewers
+ * cost one encode; concurrent requests share one encode.
  */
 import type { FrameResult } from '../publisher.ts';
 import { drawLabelledBox, labelColor } from '../snapshots/draw.ts';
@@ -65,14 +66,17 @@ export class LatestFrames {
 
   /** The latest frame as JPEG (undefined: none yet), `height` ≤ the frame's, with the last boxes if asked. */
   jpeg(camera: string, request: { height: number; boxes: boolean }, now = Date.now()): Promise<Buffer> | undefined {
-    const frame = this.latest(camera);
-    if (!frame) return undefined;
+    const latest = this.latest(camera);
+    if (!latest) return undefined;
+    // With boxes, the frame the last detections came from (a frame or two older) when still kept:
+    // boxes drawn on a newer frame would lag behind moving objects.
+    const result = this.#results.get(camera);
+    const frame = (request.boxes && result && this.frameFor(camera, result.frame)) || latest;
     const key = `${camera}|${request.height}|${request.boxes ? 1 : 0}`;
     const cached = this.#cache.get(key);
     if (cached && (cached.frameIndex === frame.index || now - cached.at < (this.options.cacheMs ?? 500))) return cached.jpeg;
     const started = performance.now();
     let image = frame.image;
-    const result = this.#results.get(camera);
     if (request.boxes && result && result.detections.length > 0) {
       image = { data: new Uint8Array(frame.image.data), width: frame.image.width, height: frame.image.height };
       const scale = image.height / result.height;

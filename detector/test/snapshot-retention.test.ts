@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import Fastify from 'fastify';
 import { Registry } from 'prom-client';
+import sharp from 'sharp';
 import { EventStore } from '../event-store/event-store.ts';
 import { eventsHttpRoutes } from '../events-http.ts';
 import { LatestFrames } from '../latest-frame/latest-frames.ts';
@@ -159,6 +160,19 @@ void test('latest.jpg states: unknown camera 404, paused 409 camera_paused, no f
     assert.ok(ok.rawPayload.subarray(0, 2).equals(JPEG_SOI));
     // A height above the frame's is served at the frame's own height (never upscaled).
     assert.equal((await app.inject({ method: 'GET', url: '/api/v1/cameras/live/latest.jpg?h=2000' })).statusCode, 200);
+
+    // With boxes, the frame the last detections came from (if still kept), not a newer one.
+    const plain = (value: number) => ({ data: new Uint8Array(160 * 90 * 3).fill(value), width: 160, height: 90 });
+    latest.put('live', { index: 1, image: plain(30), receivedAt: Date.now() });
+    latest.put('live', { index: 2, image: plain(220), receivedAt: Date.now() });
+    latest.result({ camera: 'live', frame: 1, pts: 0, width: 320, height: 180, detections: [{ label: 'car', class: 1, score: 0.9, box: [10, 10, 40, 40], boxNorm: [0, 0, 0, 0] }], decodedAt: 0, inferenceMs: 1, latencyMs: 1, motion: true, inferred: true });
+    const centre = async (url: string) => {
+      const jpeg = (await app.inject({ method: 'GET', url })).rawPayload;
+      const { data, info } = await sharp(jpeg).raw().toBuffer({ resolveWithObject: true });
+      return data[(Math.floor(info.height / 2) * info.width + Math.floor(info.width / 2)) * info.channels]!;
+    };
+    assert.ok(Math.abs((await centre('/api/v1/cameras/live/latest.jpg?boxes=1')) - 30) < 10, 'boxes on the frame they were found in');
+    assert.ok(Math.abs((await centre('/api/v1/cameras/live/latest.jpg?h=80')) - 220) < 10, 'without boxes, the newest frame (a height not asked before: no cached JPEG)');
   } finally {
     await app.close();
     store.close();
