@@ -47,7 +47,8 @@ export class EventStore {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = await openSqlite(path);
     try {
-      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 2000;');
+      // busy_timeout first: another process may hold the database (a second detector on the same state_dir).
+      db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
       db.exec(SCHEMA);
     } catch (error) {
       db.close();
