@@ -68,6 +68,8 @@ export function resolveProgram(expression, fileText, depth = 0) {
   // A test fixture's fake executable (test/fixtures/bin, excluded), or a path joined from parts (unknown).
   if (/fixture/i.test(expr)) return [];
   if (/^(join|resolve|fileURLToPath)\(/.test(expr)) return undefined;
+  // A call's arguments are not a program name (mkdtempSync(join(tmpdir(), 'x-'))), unless a default follows.
+  if (/^[\w$.]+\(/.test(expr) && !/ \?\?? /.test(expr)) return undefined;
   const literals = [...expr.matchAll(LITERAL)].map((m) => m[1] ?? m[2] ?? m[3] ?? '');
   if (literals.length > 0) {
     const programs = literals.filter((value) => PROGRAM.test(value) && !value.startsWith('-')).map((value) => basename(value));
