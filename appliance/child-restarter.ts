@@ -1,15 +1,18 @@
 import { SupervisedChild, type ChildExit, type ChildSpec } from '../common/child/supervised-child.ts';
-import { Backoff } from '../gateway/backoff.ts';
+import type { BackoffOptions } from '../common/lifecycle/backoff.ts';
+import { RestartLoop } from '../common/lifecycle/restart-loop.ts';
+import { ServiceState } from '../common/lifecycle/service-state.ts';
 
 /**
- * Keeps one child process running (in `lookout up`: the detector), restarting it with exponential
- * backoff and jitter on ANY exit, until `stop()`. The child lives in its own process group
- * (SupervisedChild), so a detector crash, hang or OOM never touches the gateway's streams, and
- * stopping it is bounded (SIGTERM → grace → SIGKILL, exit observed).
+ * Keeps one child process running (in `lookout up`: the detector), restarting it through the
+ * shared restart loop (common/lifecycle: backoff with jitter, cap, reset after a stable run) on ANY
+ * exit, until `stop()`. The child lives in its own process group (SupervisedChild), so a detector
+ * crash, hang or OOM never touches the gateway's streams, and stopping it is bounded
+ * (SIGTERM → grace → SIGKILL, exit observed). Lifecycle: common/lifecycle/service-state.ts.
  */
 export interface ChildRestarterOptions {
   spec: ChildSpec;
-  backoff: { initialMs: number; maxMs: number; resetAfterMs: number };
+  backoff: BackoffOptions;
   /** Every start and every observed exit (for logs and the demo's status line). */
   onStart?: (child: SupervisedChild, run: number) => void;
   onExit?: (exit: ChildExit, nextDelayMs: number | undefined) => void;
@@ -17,21 +20,28 @@ export interface ChildRestarterOptions {
 
 export class ChildRestarter {
   readonly #options: ChildRestarterOptions;
-  readonly #backoff: Backoff;
+  readonly #state = new ServiceState('child restarter');
+  /** Ends the loop: aborted by stop() and by killNow(). */
+  readonly #halt = new AbortController();
+  readonly #loop: RestartLoop<'exit'>;
   #child: SupervisedChild | undefined;
-  #stopping = false;
-  #wake: (() => void) | undefined;
-  #loop: Promise<void> | undefined;
-  #starts = 0;
+  /** The exit the next backoff follows (reported through onExit with its delay). */
+  #lastExit: ChildExit | undefined;
+  #running: Promise<void> = Promise.resolve();
 
   constructor(options: ChildRestarterOptions) {
     this.#options = options;
-    this.#backoff = new Backoff(options.backoff);
+    this.#loop = new RestartLoop({
+      backoff: options.backoff,
+      signal: this.#halt.signal,
+      run: (signal, start) => this.#lifetime(signal, start),
+      onBackoff: ({ delayMs }) => this.#options.onExit?.(this.#lastExit!, delayMs),
+    });
   }
 
   /** Number of times the child was started (1 + restarts). */
   get starts(): number {
-    return this.#starts;
+    return this.#loop.starts;
   }
 
   /** The current child while one is running. */
@@ -39,51 +49,43 @@ export class ChildRestarter {
     return this.#child?.running ? this.#child : undefined;
   }
 
+  /** Resolves once stop() has finished (no child left). */
+  get closed(): Promise<void> {
+    return this.#state.closed;
+  }
+
+  /** Starts the loop (once); throws ServiceStoppedError after stop(). */
   start(): void {
-    if (this.#loop || this.#stopping) return;
-    this.#loop = this.#run();
+    this.#state.beginStart();
+    this.#running = this.#loop.run();
+    this.#state.started();
   }
 
-  async #run(): Promise<void> {
-    while (!this.#stopping) {
-      this.#starts++;
-      const child = SupervisedChild.spawn(this.#options.spec);
-      this.#child = child;
-      this.#options.onStart?.(child, this.#starts);
-      const exit = await child.exited;
-      if (this.#stopping) {
-        this.#options.onExit?.(exit, undefined);
-        return;
-      }
-      const delay = this.#backoff.next(exit.endedAt - exit.startedAt);
-      this.#options.onExit?.(exit, delay);
-      await this.#sleep(delay);
+  async #lifetime(signal: AbortSignal, start: number): Promise<{ restart: 'exit'; ranMs: number } | { end: true }> {
+    const child = SupervisedChild.spawn(this.#options.spec);
+    this.#child = child;
+    this.#options.onStart?.(child, start);
+    const exit = await child.exited;
+    this.#lastExit = exit;
+    if (signal.aborted) {
+      this.#options.onExit?.(exit, undefined);
+      return { end: true };
     }
+    return { restart: 'exit', ranMs: exit.endedAt - exit.startedAt };
   }
 
-  #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
+  /** Memoized and bounded by the child's stop sequence; resolves when no child is left. */
+  stop(): Promise<void> {
+    return this.#state.stop(async () => {
+      this.#halt.abort();
+      await this.#child?.stop();
+      await this.#running;
     });
-  }
-
-  /** Idempotent and bounded by the child's stop sequence; resolves when no child is left. */
-  async stop(): Promise<void> {
-    this.#stopping = true;
-    this.#wake?.();
-    await this.#child?.stop();
-    await this.#loop;
   }
 
   /** Second-signal path: SIGKILL the child's group now, without waiting. */
   killNow(): void {
-    this.#stopping = true;
-    this.#wake?.();
+    this.#halt.abort();
     this.#child?.kill('SIGKILL');
   }
 }
