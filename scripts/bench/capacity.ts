@@ -6,7 +6,10 @@
  * 5 fps through the real camera path (ffmpeg decoder → motion gate, on → latest-frame slot → fair
  * scheduler → onnxruntime worker pool → tracker), cameras added one at a time to one pool until a
  * camera's processed fps falls under 95 % of 5 or the p95 latency of inferred frames exceeds twice
- * one inference. CPU is this process (worker threads included) plus every decoder child, from /proc.
+ * one inference (the median of 40 runs on the idle pool, measured before each sweep). Each step
+ * warms up 5 s and measures a window; a failed window is measured up to twice more (other load on
+ * a shared machine comes in bursts). CPU is this process (worker threads included) plus every
+ * decoder child, from /proc; cpu_per_camera is the last sustained step's cores / cameras.
  *
  * Gateway part (`gateway`): 32 `-c copy` publish pipelines from a looping file into the RTSP
  * stand-in (its own process; the stand-in speaks UDP only, and `pipelines.publish_url` names one
@@ -148,6 +151,8 @@ interface Step {
   cores: number;
   inferredShare: number;
   sustained: boolean;
+  /** Windows measured for this step (a failed window is repeated up to twice). */
+  attempts: number;
 }
 
 /** One measurement window over the running cameras: fps, latency, CPU (this process + decoders). */
@@ -172,6 +177,7 @@ async function measureStep(cameras: CameraDetector[], results: Map<string, Frame
     cores: round((ticks1 - ticks0) / CLOCK_TICKS / wall),
     inferredShare: round(inferred.length / Math.max(1, all.flat().length), 2),
     sustained: false,
+    attempts: 1,
   };
   step.sustained = step.minFps >= 0.95 * FPS && step.p95LatencyMs <= 2 * options.inferenceMs;
   return step;
@@ -220,9 +226,9 @@ async function detectorSweep(clip: string, pool: InferencePool, options: { maxCa
       await cam.resume();
       // Warm-up: decoders started (staggered start times, as real cameras), queues settled.
       await sleep(5000);
+      // A shared machine has bursts of other load: a failed step is measured up to twice more before it counts.
       let step = await measureStep(cameras, results, options);
-      // A shared machine has bursts of other load: a failed step is measured once more before it counts.
-      if (!step.sustained) step = await measureStep(cameras, results, options);
+      for (let attempt = 2; !step.sustained && attempt <= 3; attempt++) step = { ...(await measureStep(cameras, results, options)), attempts: attempt };
       steps.push(step);
       log(JSON.stringify(step));
       if (!step.sustained) break;
@@ -316,10 +322,11 @@ async function main(): Promise<void> {
     if (options.parts.includes('quiet') || options.parts.includes('busy')) {
       const pool = await InferencePool.create({ modelPath: options.model, threads: options.threads, workers: 1, timeoutMs: 30_000 });
       try {
-        const inferenceMs = await oneInference(pool, options.width, options.height);
-        detail.one_inference_ms = round(inferenceMs, 1);
         for (const scene of ['quiet', 'busy'] as const) {
           if (!options.parts.includes(scene)) continue;
+          // Measured before each sweep, with nothing else of ours running.
+          const inferenceMs = await oneInference(pool, options.width, options.height);
+          detail[`${scene}_one_inference_ms`] = round(inferenceMs, 1);
           log(`${scene}: adding cameras (one inference ${round(inferenceMs, 1)} ms)`);
           const steps = await detectorSweep(clips[scene], pool, { ...options, inferenceMs });
           const best = [...steps].reverse().find((step) => step.sustained);
