@@ -8,15 +8,22 @@
  * - Ready when `GET /v3/info` answers (any HTTP answer: with `authMethod: http` the API says 401
  *   until the gateway's auth endpoint listens), within `readyTimeoutMs`; otherwise the child is
  *   stopped and counted as a failed start.
- * - Restarts on ANY exit, exit 0 included (a failed hot reload exits 0, §7), with exponential backoff
- *   that resets after a stable run. Emits 'ready' and 'exit' so the gateway can react; running
- *   pipelines' ffmpeg children exit by themselves when the server goes and their manager restarts them.
+ * - Restarts on ANY exit, exit 0 included (a failed hot reload exits 0, §7), through the shared
+ *   restart loop (common/lifecycle: exponential backoff with jitter that resets after a stable run).
+ *   Emits 'ready' and 'exit' so the gateway can react; running pipelines' ffmpeg children exit by
+ *   themselves when the server goes and their manager restarts them.
+ * - Lifecycle (common/lifecycle/service-state.ts): inert constructor, start() once, stop() memoized
+ *   (every caller gets the promise of the one real drain), `closed`, start after stop refused.
  */
-import { EventEmitter } from 'node:events';
+import { EventEmitter, once } from 'node:events';
 import type { Logger } from 'pino';
 import { SupervisedChild, type ChildExit } from '../../common/child/supervised-child.ts';
 import { LineTail } from '../../common/child/line-tail.ts';
-import { Backoff } from '../backoff.ts';
+import type { BackoffOptions } from '../../common/lifecycle/backoff.ts';
+import { deadline, DeadlineError } from '../../common/lifecycle/deadline.ts';
+import { RestartLoop } from '../../common/lifecycle/restart-loop.ts';
+import { ServiceState } from '../../common/lifecycle/service-state.ts';
+import { sleep } from '../../common/lifecycle/sleep.ts';
 import { MediamtxApiClient } from './api-client.ts';
 import { MediamtxApiError, MediamtxReadyTimeoutError } from './errors.ts';
 
@@ -29,7 +36,7 @@ export interface SidecarOptions {
   readyTimeoutMs: number;
   stopGraceMs: number;
   apiTimeoutMs: number;
-  backoff: { initialMs: number; maxMs: number; resetAfterMs: number };
+  backoff: BackoffOptions;
   logger: Logger;
   /** Working directory (mediamtx may write files such as auto certs there). */
   cwd?: string;
@@ -68,33 +75,31 @@ export function cleanEnvironment(source: NodeJS.ProcessEnv, extra: Record<string
   return env;
 }
 
-const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-
 export class MediamtxSidecar extends EventEmitter<SidecarEvents> {
   readonly #options: SidecarOptions;
   readonly #api: MediamtxApiClient;
-  readonly #backoff: Backoff;
-  readonly #stopController = new AbortController();
+  readonly #state = new ServiceState('mediamtx sidecar');
+  readonly #loop: RestartLoop<'exit'>;
   #child: SupervisedChild | undefined;
-  #loop: Promise<void> | undefined;
+  #running: Promise<void> = Promise.resolve();
   #ready = false;
-  #starts = 0;
 
   constructor(options: SidecarOptions) {
     super();
     this.#options = options;
     this.#api = new MediamtxApiClient({ baseUrl: options.apiUrl, timeoutMs: options.apiTimeoutMs, credentials: options.apiCredentials });
-    this.#backoff = new Backoff(options.backoff);
+    this.#loop = new RestartLoop({
+      backoff: options.backoff,
+      signal: this.#state.signal,
+      run: async (signal) => {
+        const readyAt = await this.#runOnce(signal);
+        return { restart: 'exit', ranMs: readyAt === undefined ? 0 : Date.now() - readyAt };
+      },
+      onBackoff: ({ delayMs, attempt }) => {
+        this.emit('restart-scheduled', { delayMs, attempt });
+        this.#options.logger.warn({ delayMs, attempt }, 'mediamtx exited; restarting after backoff');
+      },
+    });
   }
 
   /** True while the current mediamtx answered GET /v3/info and has not exited since. */
@@ -108,60 +113,56 @@ export class MediamtxSidecar extends EventEmitter<SidecarEvents> {
 
   /** How many times mediamtx was spawned. */
   get starts(): number {
-    return this.#starts;
+    return this.#loop.starts;
+  }
+
+  /** Resolves once stop() has drained (no mediamtx left). */
+  get closed(): Promise<void> {
+    return this.#state.closed;
   }
 
   get api(): MediamtxApiClient {
     return this.#api;
   }
 
-  /** Starts supervising; idempotent. Use waitReady() to wait for the first readiness. */
+  /**
+   * Starts supervising (once: a second call throws ServiceAlreadyStartedError, a call after stop()
+   * ServiceStoppedError). Use waitReady() to wait for the first readiness.
+   */
   start(): void {
-    if (this.#loop || this.#stopController.signal.aborted) return;
-    this.#loop = this.#superviseLoop();
+    this.#state.beginStart();
+    this.#running = this.#loop.run();
+    this.#state.started();
   }
 
-  /** Resolves once mediamtx is ready; rejects with MediamtxReadyTimeoutError after `timeoutMs`. */
-  waitReady(timeoutMs: number): Promise<void> {
-    if (this.#ready) return Promise.resolve();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.off('ready', onReady);
-        reject(new MediamtxReadyTimeoutError(timeoutMs));
-      }, timeoutMs);
-      const onReady = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-      this.once('ready', onReady);
-    });
-  }
-
-  /** Stops supervising and the child (SIGINT, grace, SIGKILL). Bounded and idempotent. */
-  async stop(): Promise<void> {
-    this.#stopController.abort();
-    await this.#child?.stop();
-    await this.#loop;
-  }
-
-  async #superviseLoop(): Promise<void> {
-    const signal = this.#stopController.signal;
-    while (!signal.aborted) {
-      const readyAt = await this.#runOnce(signal);
-      if (signal.aborted) return;
-      const ranMs = readyAt === undefined ? 0 : Date.now() - readyAt;
-      const delayMs = this.#backoff.next(ranMs);
-      this.emit('restart-scheduled', { delayMs, attempt: this.#backoff.attempt });
-      this.#options.logger.warn({ delayMs, attempt: this.#backoff.attempt }, 'mediamtx exited; restarting after backoff');
-      await sleep(delayMs, signal);
+  /**
+   * Resolves once mediamtx is ready; rejects with MediamtxReadyTimeoutError after `timeoutMs`, or
+   * with ServiceStoppedError when the sidecar is stopped first.
+   */
+  async waitReady(timeoutMs: number): Promise<void> {
+    if (this.#ready) return;
+    const done = new AbortController();
+    try {
+      await deadline(once(this, 'ready', { signal: done.signal }), timeoutMs, 'mediamtx readiness', { signal: this.#state.signal });
+    } catch (error) {
+      throw error instanceof DeadlineError ? new MediamtxReadyTimeoutError(timeoutMs) : error;
+    } finally {
+      done.abort(); // removes the 'ready' listener
     }
+  }
+
+  /** Stops supervising and the child (SIGINT, grace, SIGKILL). Bounded and memoized. */
+  stop(): Promise<void> {
+    return this.#state.stop(async () => {
+      await this.#child?.stop();
+      await this.#running;
+    });
   }
 
   /** One mediamtx lifetime; resolves with the time it became ready (undefined if it never did). */
   async #runOnce(signal: AbortSignal): Promise<number | undefined> {
     const { logger } = this.#options;
     const output = new LineTail(50, undefined, (line) => logger.info({ component: 'mediamtx' }, line));
-    this.#starts++;
     const child = SupervisedChild.spawn({
       name: 'mediamtx',
       command: this.#options.bin,
