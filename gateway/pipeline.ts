@@ -1,5 +1,7 @@
+import { Backoff, type BackoffOptions } from '../common/lifecycle/backoff.ts';
+import { deadline } from '../common/lifecycle/deadline.ts';
+import { RestartLoop, type LifetimeOutcome } from '../common/lifecycle/restart-loop.ts';
 import type { Logger } from '../common/log.ts';
-import { Backoff, type BackoffOptions } from './backoff.ts';
 import { CameraState, type CameraMode, type CameraStatus, type RestartReason } from './camera-state.ts';
 import type { ChildRegistry } from './orphans.ts';
 import { PipelineAttempt, type AttemptOutcome, type Launcher, type LaunchSpec } from './pipeline-attempt.ts';
@@ -8,9 +10,9 @@ import type { Lease, SlotPool } from './slot-pool.ts';
 import { PipelineRun } from './pipeline-run.ts';
 
 /**
- * One camera's supervisor. A *run* is the restart loop of a camera that should be publishing:
- * wait for a slot (FIFO) → launch → watch the attempt → on failure back off and go again, until
- * the run is stopped. At most one run exists per camera; commands (serialized by the manager)
+ * One camera's supervisor. A *run* is the restart loop of a camera that should be publishing
+ * (common/lifecycle/restart-loop.ts): wait for a slot (FIFO) → launch → watch the attempt → on
+ * failure back off and go again, until the run is stopped. At most one run exists per camera; commands (serialized by the manager)
  * start and stop runs, the loop itself never outlives `stopRun()`.
  */
 
@@ -38,18 +40,10 @@ export interface PipelineDeps {
 
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Resolves after `ms`, or early when `signal` aborts; never rejects, leaves no timer behind. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = () => {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    signal.addEventListener('abort', done, { once: true });
-  });
+/** Why the lifetime that just ended failed (told to the state, the log and confirm-waiters at backoff). */
+interface Failure {
+  reason: RestartReason;
+  text: string;
 }
 
 export class Pipeline {
@@ -126,46 +120,58 @@ export class Pipeline {
   }
 
   async #loop(run: PipelineRun, firstLease: Lease | undefined): Promise<void> {
-    const { signal } = run.abort;
     let lease = firstLease;
-    try {
-      while (!signal.aborted && !this.deps.isClosed()) {
-        lease ??= this.deps.pool.tryAcquire(this.id);
-        if (!lease) {
-          this.state.enter('waiting');
-          try {
-            lease = await this.deps.pool.acquire(this.id, signal);
-          } catch {
-            break; // aborted, or the pool closed
-          }
-          if (signal.aborted || this.deps.isClosed()) break;
-        }
-        this.state.enter('starting');
-        let spec: LaunchSpec;
+    let failure: Failure | undefined;
+    const failed = (reason: RestartReason, text: string, ranMs: number): LifetimeOutcome<RestartReason> => {
+      failure = { reason, text };
+      return { restart: reason, ranMs };
+    };
+    /** One lifetime: a slot, a launch spec, one attempt watched to its end. */
+    const lifetime = async (signal: AbortSignal): Promise<LifetimeOutcome<RestartReason>> => {
+      if (this.deps.isClosed()) return { end: true };
+      lease ??= this.deps.pool.tryAcquire(this.id);
+      if (!lease) {
+        this.state.enter('waiting');
         try {
-          spec = await this.#launch(signal);
-        } catch (error) {
-          lease.release();
-          lease = undefined;
-          if (signal.aborted) break;
-          await this.#failed(run, 'spawn-error', `launch failed: ${message(error)}`, 0);
-          continue;
+          lease = await this.deps.pool.acquire(this.id, signal);
+        } catch {
+          return { end: true }; // aborted, or the pool closed
         }
-        if (signal.aborted || this.deps.isClosed()) break;
-        const attempt = this.#spawn(run, lease, spec);
-        lease = undefined; // the attempt releases it when the exit is observed
-        const outcome = await attempt.done;
-        run.attempt = undefined;
-        this.state.recordExit(outcome.exit.code, outcome.exit.signal);
-        if (outcome.exit.lost) {
-          run.fail(new PipelineStartError(this.id, 'child could not be killed'));
-          this.state.recordError('child did not exit even after SIGKILL');
-          this.state.enter('failed');
-          break;
-        }
-        if (signal.aborted || outcome.kind === 'stopped') break;
-        await this.#failed(run, outcome.kind, this.#describe(outcome), outcome.ranMs);
+        if (signal.aborted || this.deps.isClosed()) return { end: true };
       }
+      this.state.enter('starting');
+      let spec: LaunchSpec;
+      try {
+        spec = await this.#launch(signal);
+      } catch (error) {
+        lease.release();
+        lease = undefined;
+        if (signal.aborted) return { end: true };
+        return failed('spawn-error', `launch failed: ${message(error)}`, 0);
+      }
+      if (signal.aborted || this.deps.isClosed()) return { end: true };
+      const attempt = this.#spawn(run, lease, spec);
+      lease = undefined; // the attempt releases it when the exit is observed
+      const outcome = await attempt.done;
+      run.attempt = undefined;
+      this.state.recordExit(outcome.exit.code, outcome.exit.signal);
+      if (outcome.exit.lost) {
+        run.fail(new PipelineStartError(this.id, 'child could not be killed'));
+        this.state.recordError('child did not exit even after SIGKILL');
+        this.state.enter('failed');
+        return { end: true };
+      }
+      if (signal.aborted || outcome.kind === 'stopped') return { end: true };
+      return failed(outcome.kind, this.#describe(outcome), outcome.ranMs);
+    };
+    const loop = new RestartLoop<RestartReason>({
+      backoff: this.backoff,
+      signal: run.abort.signal,
+      run: lifetime,
+      onBackoff: ({ reason, delayMs }) => this.#failed(run, reason, failure?.text ?? reason, delayMs),
+    });
+    try {
+      await loop.run();
     } finally {
       lease?.release();
       run.fail(new PipelineStartError(this.id, 'stopped before publishing was confirmed'));
@@ -197,36 +203,21 @@ export class Pipeline {
   }
 
   /** Calls the launcher with a deadline (start timeout) and abandons it on stop. */
-  async #launch(signal: AbortSignal): Promise<LaunchSpec> {
-    const timeoutMs = this.deps.camera.startTimeoutMs;
-    let timer: NodeJS.Timeout | undefined;
-    let onAbort: (() => void) | undefined;
-    try {
-      return await Promise.race([
-        Promise.resolve().then(() => this.deps.launch(this.id)),
-        new Promise<never>((_resolve, reject) => {
-          timer = setTimeout(() => reject(new Error(`launcher gave no spec within ${timeoutMs} ms`)), timeoutMs);
-          onAbort = () => reject(new Error('stopped'));
-          signal.addEventListener('abort', onAbort, { once: true });
-        }),
-      ]);
-    } finally {
-      clearTimeout(timer);
-      if (onAbort) signal.removeEventListener('abort', onAbort);
-    }
+  #launch(signal: AbortSignal): Promise<LaunchSpec> {
+    const work = Promise.resolve().then(() => this.deps.launch(this.id));
+    return deadline(work, this.deps.camera.startTimeoutMs, 'launcher (camera start spec)', { signal });
   }
 
-  async #failed(run: PipelineRun, reason: RestartReason, text: string, ranMs: number): Promise<void> {
+  /** A lifetime failed and the loop backs off `delayMs`: state, counters, log, and confirm-waiters. */
+  #failed(run: PipelineRun, reason: RestartReason, text: string, delayMs: number): void {
     this.state.recordError(text);
     this.state.countRestart();
     this.deps.onRestart(reason);
-    const delayMs = this.backoff.next(ranMs);
     this.state.enter('backoff');
     this.#log.warn({ reason, delayMs, restarts: this.state.snapshot().restarts }, `pipeline restart scheduled: ${text}`);
     run.fail(
       reason === 'start-timeout' ? new StartTimeoutError(this.id, this.deps.camera.startTimeoutMs) : new PipelineStartError(this.id, text),
     );
-    await pause(delayMs, run.abort.signal);
   }
 
   #describe(outcome: AttemptOutcome): string {
