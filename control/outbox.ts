@@ -6,10 +6,17 @@
  * with backoff behind its circuit breaker and never blocks the producer or the other sinks.
  * The disk log is bounded: past `disk_bytes` the overflow policy drops the oldest segment or
  * refuses new items; both are counted and logged. Cursors are persisted, so a restart resumes.
+ * Retry pacing is the shared Backoff (common/lifecycle: doubling with jitter, capped), reset by a
+ * success or a kick. Lifecycle (common/lifecycle/service-state.ts): `start()` recovers the disk log,
+ * `stop()` is memoized (concurrent callers share the one drain), `closed`; `open`/`close` are the
+ * older names, kept for the control plane.
  */
+import { Backoff } from '../common/lifecycle/backoff.ts';
+import { deadline, settledWithin } from '../common/lifecycle/deadline.ts';
+import { ServiceState } from '../common/lifecycle/service-state.ts';
+import { sleep } from '../common/lifecycle/sleep.ts';
 import type { Logger } from '../common/log.ts';
 import { CircuitBreaker } from './circuit-breaker.ts';
-import { withTimeout } from './deadline.ts';
 import { loadCursor, saveCursor } from './outbox-cursors.ts';
 import { SegmentStore, encodeRecord, type FsyncPolicy, type OutboxRecord } from './outbox-segments.ts';
 
@@ -43,9 +50,9 @@ interface SinkState {
   acked: number;
   savedAcked: number;
   readAhead: OutboxRecord[];
-  retryMs: number;
-  wake: (() => void) | undefined;
-  timer: NodeJS.Timeout | undefined;
+  retry: Backoff;
+  /** Aborted to wake the loop from its sleep (new item, kick, close). */
+  wake: AbortController | undefined;
   loop: Promise<void> | undefined;
   delivered: number;
   failures: number;
@@ -64,7 +71,7 @@ export class Outbox {
   /** Store mutations (append, drop, delete) run one at a time. */
   #storeChain: Promise<unknown> = Promise.resolve();
   readonly #sinks = new Map<string, SinkState>();
-  #closed = false;
+  readonly #state: ServiceState;
   #fsyncTimer: NodeJS.Timeout | undefined;
   #cursorTimer: NodeJS.Timeout | undefined;
   #lastOverflowLog = 0;
@@ -72,10 +79,26 @@ export class Outbox {
 
   constructor(readonly options: OutboxOptions) {
     this.store = new SegmentStore(options.dir, options.segmentBytes ?? 4 * 1024 * 1024, options.fsync ?? 'interval');
+    this.#state = new ServiceState(`outbox ${options.dir}`);
   }
 
-  /** Recovers the disk log; must be called before enqueue/addSink. */
+  get #closed(): boolean {
+    return this.#state.stopRequested;
+  }
+
+  /** Resolves once stop() has drained (everything on disk, cursors saved, store closed). */
+  get closed(): Promise<void> {
+    return this.#state.closed;
+  }
+
+  /** Older name of start(). */
   open(): void {
+    this.start();
+  }
+
+  /** Recovers the disk log; must be called before enqueue/addSink. Once; refused after stop(). */
+  start(): void {
+    this.#state.beginStart();
     const maxSeq = this.store.recover();
     this.#nextSeq = maxSeq + 1;
     this.#writtenThrough = maxSeq;
@@ -87,6 +110,7 @@ export class Outbox {
     }
     this.#cursorTimer = setInterval(() => this.#saveCursors(), 500);
     this.#cursorTimer.unref();
+    this.#state.started();
   }
 
   /** Highest seq appended to the disk log: everything up to it survives a crash (fsync policy permitting). */
@@ -119,9 +143,8 @@ export class Outbox {
       acked,
       savedAcked: acked,
       readAhead: [],
-      retryMs: this.options.retryInitialMs ?? 250,
+      retry: new Backoff({ initialMs: this.options.retryInitialMs ?? 250, maxMs: Math.max(this.options.retryMaxMs ?? 5000, this.options.retryInitialMs ?? 250), resetAfterMs: Infinity }),
       wake: undefined,
-      timer: undefined,
       loop: undefined,
       delivered: 0,
       failures: 0,
@@ -160,7 +183,7 @@ export class Outbox {
     for (const sink of this.#sinks.values()) {
       if (name && sink.options.name !== name) continue;
       sink.options.breaker.reset();
-      sink.retryMs = this.options.retryInitialMs ?? 250;
+      sink.retry.reset();
       this.#wake(sink);
     }
   }
@@ -170,7 +193,7 @@ export class Outbox {
     const until = Date.now() + deadlineMs;
     while (Date.now() < until) {
       if (this.backlog === 0) return true;
-      await new Promise((resolve) => setTimeout(resolve, 20));
+      await sleep(20);
     }
     return this.backlog === 0;
   }
@@ -180,18 +203,20 @@ export class Outbox {
    * own deadline; close waits for it at most `loopDeadlineMs` (an item acked later is simply sent
    * again after the next start).
    */
-  async close(loopDeadlineMs = 3000): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+  close(loopDeadlineMs = 3000): Promise<void> {
+    return this.stop(loopDeadlineMs);
+  }
+
+  /** See close(); memoized: a second call (any deadline) gets the first call's promise. */
+  stop(loopDeadlineMs = 3000): Promise<void> {
+    return this.#state.stop(() => this.#drain(loopDeadlineMs));
+  }
+
+  async #drain(loopDeadlineMs: number): Promise<void> {
     clearInterval(this.#fsyncTimer);
     clearInterval(this.#cursorTimer);
     for (const sink of this.#sinks.values()) this.#wake(sink);
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      Promise.all([...this.#sinks.values()].map((sink) => sink.loop)),
-      new Promise((resolve) => (timer = setTimeout(resolve, loopDeadlineMs))),
-    ]);
-    clearTimeout(timer);
+    await settledWithin(Promise.all([...this.#sinks.values()].map((sink) => sink.loop)), loopDeadlineMs);
     await this.#drainWrites();
     this.#saveCursors();
     await this.#gc();
@@ -222,11 +247,11 @@ export class Outbox {
         continue;
       }
       try {
-        await withTimeout(sink.options.send(record), this.options.sendTimeoutMs ?? 10_000, `outbox sink ${sink.options.name}`);
+        await deadline(sink.options.send(record), this.options.sendTimeoutMs ?? 10_000, `outbox sink ${sink.options.name}`);
         breaker.success();
         sink.acked = seq;
         sink.delivered++;
-        sink.retryMs = this.options.retryInitialMs ?? 250;
+        sink.retry.reset();
         if (sink.readAhead[0]?.seq === seq) sink.readAhead.shift();
         this.#trimMemory();
       } catch (error) {
@@ -235,8 +260,7 @@ export class Outbox {
         if (sink.failures === 1 || sink.failures % 100 === 0) {
           logger.warn({ sink: sink.options.name, err: (error as Error).message, failures: sink.failures, breaker: breaker.state }, 'outbox: delivery failed; will retry');
         }
-        await this.#sleep(sink, sink.retryMs);
-        sink.retryMs = Math.min(sink.retryMs * 2, this.options.retryMaxMs ?? 5000);
+        await this.#sleep(sink, sink.retry.next());
       }
     }
   }
@@ -255,21 +279,17 @@ export class Outbox {
     return undefined;
   }
 
-  #sleep(sink: SinkState, ms?: number): Promise<void> {
-    if (this.#closed) return Promise.resolve();
-    return new Promise((resolve) => {
-      sink.wake = () => {
-        clearTimeout(sink.timer);
-        sink.timer = undefined;
-        sink.wake = undefined;
-        resolve();
-      };
-      if (ms !== undefined) sink.timer = setTimeout(() => sink.wake?.(), ms);
-    });
+  /** Parks the sink's loop for `ms` (or until woken when undefined); #wake() ends it early. */
+  async #sleep(sink: SinkState, ms = Infinity): Promise<void> {
+    if (this.#closed) return;
+    const wake = new AbortController();
+    sink.wake = wake;
+    await sleep(ms, wake.signal);
+    if (sink.wake === wake) sink.wake = undefined;
   }
 
   #wake(sink: SinkState): void {
-    sink.wake?.();
+    sink.wake?.abort();
   }
 
   #scheduleWrite(): void {
