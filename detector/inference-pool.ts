@@ -1,4 +1,8 @@
 import type { Worker } from 'node:worker_threads';
+import { Backoff } from '../common/lifecycle/backoff.ts';
+import { settledWithin } from '../common/lifecycle/deadline.ts';
+import { ServiceState } from '../common/lifecycle/service-state.ts';
+import { sleep } from '../common/lifecycle/sleep.ts';
 import { silentLogger, type Logger } from '../common/log.ts';
 import {
   FrameSizeError,
@@ -96,7 +100,8 @@ interface Slot {
  */
 const EXIT_WAIT_MS = 30_000;
 
-const RESTART_BACKOFF_MS = [250, 1000, 5000, 30_000];
+/** Pacing of restarts after a worker failed to start (reset once one becomes ready). */
+const RESTART_BACKOFF = { initialMs: 250, maxMs: 30_000, resetAfterMs: Infinity };
 
 /**
  * How much earlier than a run's expected end a prepared frame is wanted, beyond preprocessing
@@ -125,16 +130,21 @@ const EWMA_WEIGHT = 0.2;
  * Workers are never terminate()d: one torn down while onnxruntime-node's synchronous native run is
  * on its stack aborts the process (`Napi::Error`, exit 134). A replaced worker is asked to retire
  * and exits by itself once no native call is running; close() waits for that.
+ *
+ * Lifecycle (common/lifecycle/service-state.ts): `new` is inert (validates only), `start()` opens
+ * the workers, `stop()` is memoized (concurrent callers share the one drain), `closed`;
+ * `create()` = new + start, `close()` = stop, the older names.
  */
 export class InferencePool {
-  readonly info: ModelInfo;
+  #info: ModelInfo | undefined;
   readonly #opts: InferencePoolOptions;
-  readonly #init: WorkerInit;
+  #init!: WorkerInit;
   readonly #log: Logger;
   readonly #slots: Slot[] = [];
   readonly #prefetch: boolean;
   readonly #terminating = new Set<Promise<unknown>>();
-  readonly #restartTimers = new Set<NodeJS.Timeout>();
+  readonly #state = new ServiceState('inference pool');
+  readonly #restartBackoff = new Backoff(RESTART_BACKOFF);
   /** Input tensors back from the workers, reused (bounded: one per frame that can be in flight). */
   readonly #tensors: Float32Array[] = [];
   /** Running estimates: dispatch → result on the main thread, and preprocessing. */
@@ -143,18 +153,31 @@ export class InferencePool {
   #runDeviationMs = 0;
   #preEstimateMs = 1;
   #nextId = 1;
-  #restartFailures = 0;
-  #closing: Promise<void> | undefined;
   #drained: (() => void) | undefined;
   #stats = { completed: 0, failed: 0, timeouts: 0, workerRestarts: 0 };
 
-  private constructor(opts: InferencePoolOptions, init: WorkerInit, info: ModelInfo, log: Logger, warmupMs: number) {
+  /** Inert: checks the options (RangeError naming the field) and starts nothing. */
+  constructor(opts: InferencePoolOptions) {
+    validate(opts);
     this.#opts = opts;
-    this.#init = init;
-    this.info = info;
-    this.#log = log;
-    this.#runEstimateMs = warmupMs;
+    this.#log = opts.logger ?? silentLogger();
+    this.#runEstimateMs = 0;
     this.#prefetch = opts.prefetch ?? prefetchHelps(opts.workers, opts.threads);
+  }
+
+  /** The opened model (after start()). */
+  get info(): ModelInfo {
+    if (!this.#info) throw new Error('inference pool: info is known only after start()');
+    return this.#info;
+  }
+
+  get #closing(): boolean {
+    return this.#state.stopRequested;
+  }
+
+  /** Resolves once stop() has finished (every worker thread exited, or the wait for it ran out). */
+  get closed(): Promise<void> {
+    return this.#state.closed;
   }
 
   /** Most frames in flight at once: one per worker, plus one prepared per worker when prefetching. */
@@ -168,8 +191,19 @@ export class InferencePool {
 
   /** Opens the model in `workers` workers; resolves once all are ready (or rejects, leaving nothing running). */
   static async create(opts: InferencePoolOptions): Promise<InferencePool> {
-    validate(opts);
-    const log = opts.logger ?? silentLogger();
+    const pool = new InferencePool(opts);
+    await pool.start();
+    return pool;
+  }
+
+  /**
+   * Opens the model in `workers` workers; resolves once all are ready. On failure (or a stop()
+   * meanwhile) it rejects and leaves nothing running. Once; refused after stop().
+   */
+  async start(): Promise<void> {
+    this.#state.beginStart();
+    const opts = this.#opts;
+    const log = this.#log;
     const labels = await modelLabels(opts.modelPath, opts.labelsFile);
     const init: WorkerInit = {
       modelPath: opts.modelPath,
@@ -187,16 +221,20 @@ export class InferencePool {
       first.on('error', () => {});
       retireWorker(first);
       // It leaves at once, or when a native call (a slow model open) returns; bounded all the same.
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([firstExited, new Promise((resolve) => (timer = setTimeout(resolve, EXIT_WAIT_MS)))]);
-      clearTimeout(timer);
+      await settledWithin(firstExited, EXIT_WAIT_MS);
       throw error;
+    }
+    if (this.#closing) {
+      // stop() ran while the first worker opened the model: its drain did not know this worker.
+      retireWorker(first);
+      await settledWithin(firstExited, EXIT_WAIT_MS);
+      this.#state.assertNotStopped();
     }
     if (ready.fallbackReason) log.warn({ model: opts.modelPath, reason: ready.fallbackReason }, 'execution provider fallback to cpu');
     if (labels && ready.layout !== 'end2end' && classCount(ready.outputDims, ready.layout) !== labels.length) {
       log.warn({ model: opts.modelPath, labels: labels.length, classes: classCount(ready.outputDims, ready.layout) }, 'label count differs from model classes');
     }
-    const info: ModelInfo = {
+    this.#info = {
       path: opts.modelPath,
       inputName: ready.inputName,
       inputWidth: ready.inputWidth,
@@ -206,19 +244,20 @@ export class InferencePool {
       providers: ready.providers,
     };
     // Later and replacement workers reuse what the first one found: no second provider probe or layout guess.
-    const settled: WorkerInit = { ...init, providers: ready.providers, labels: ready.labels, layout: ready.layout };
-    const pool = new InferencePool(opts, settled, info, log, ready.warmupMs);
-    pool.#slots.push({ index: 0, worker: first, state: 'idle', ready: Promise.resolve(ready), exited: firstExited });
-    pool.#watch(pool.#slots[0]!);
+    this.#init = { ...init, providers: ready.providers, labels: ready.labels, layout: ready.layout };
+    this.#runEstimateMs = ready.warmupMs;
+    this.#slots.push({ index: 0, worker: first, state: 'idle', ready: Promise.resolve(ready), exited: firstExited });
+    this.#watch(this.#slots[0]!);
     try {
-      for (let i = 1; i < opts.workers; i++) pool.#start(i);
-      await Promise.all(pool.#slots.map((slot) => slot.ready));
+      for (let i = 1; i < opts.workers; i++) this.#start(i);
+      await Promise.all(this.#slots.map((slot) => slot.ready));
+      this.#state.started();
     } catch (error) {
-      await pool.close(0);
+      await this.stop(0);
       throw error;
     }
-    log.info({ model: opts.modelPath, layout: info.layout, input: `${info.inputWidth}x${info.inputHeight}`, labels: info.labels.length, workers: opts.workers, threads: opts.threads, prefetch: pool.#prefetch, providers: info.providers }, 'inference pool ready');
-    return pool;
+    const info = this.#info;
+    log.info({ model: opts.modelPath, layout: info.layout, input: `${info.inputWidth}x${info.inputHeight}`, labels: info.labels.length, workers: opts.workers, threads: opts.threads, prefetch: this.#prefetch, providers: info.providers }, 'inference pool ready');
   }
 
   /** Runs one frame; resolves with its detections in source pixels. See {@link inferWithTimings}. */
@@ -287,34 +326,26 @@ export class InferencePool {
    * Stops accepting frames, lets in-flight inferences finish until `deadlineMs`, then rejects what
    * is left (PoolClosedError) and retires every worker. Resolves once every worker thread has exited
    * (a worker inside a native run leaves when the run returns; at most EXIT_WAIT_MS is waited for
-   * that, then it is logged). Idempotent.
+   * that, then it is logged). Memoized: a second call (any deadline) gets the first call's promise.
    */
-  close(deadlineMs = 5000): Promise<void> {
-    this.#closing ??= this.#close(deadlineMs);
-    return this.#closing;
+  stop(deadlineMs = 5000): Promise<void> {
+    return this.#state.stop(() => this.#drain(deadlineMs));
   }
 
-  async #close(deadlineMs: number): Promise<void> {
-    for (const timer of this.#restartTimers) clearTimeout(timer);
-    this.#restartTimers.clear();
+  /** Older name of stop(). */
+  close(deadlineMs = 5000): Promise<void> {
+    return this.stop(deadlineMs);
+  }
+
+  async #drain(deadlineMs: number): Promise<void> {
     if (this.#inFlight() > 0 && deadlineMs > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([
-        new Promise<void>((resolve) => (this.#drained = resolve)),
-        new Promise<void>((resolve) => (timer = setTimeout(resolve, deadlineMs))),
-      ]);
-      clearTimeout(timer);
+      await settledWithin(new Promise<void>((resolve) => (this.#drained = resolve)), deadlineMs);
     }
     for (const slot of this.#slots) {
       this.#failAll(slot, new PoolClosedError('inference pool closed before this inference finished'));
       this.#retire(slot);
     }
-    let timer: NodeJS.Timeout | undefined;
-    const exited = await Promise.race([
-      Promise.allSettled([...this.#terminating]).then(() => true),
-      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(EXIT_WAIT_MS, deadlineMs)))),
-    ]);
-    clearTimeout(timer);
+    const exited = await settledWithin(Promise.allSettled([...this.#terminating]), Math.max(EXIT_WAIT_MS, deadlineMs));
     if (!exited) {
       // Still inside session.run: it cannot be interrupted safely. The thread stays referenced, so a
       // natural exit of the process waits for it instead of aborting.
@@ -351,7 +382,7 @@ export class InferencePool {
       () => {
         if (slot.state !== 'starting') return;
         slot.state = 'idle';
-        this.#restartFailures = 0;
+        this.#restartBackoff.reset();
         if (slot.job) this.#dispatch(slot);
       },
       (error: unknown) => {
@@ -486,17 +517,14 @@ export class InferencePool {
     this.#terminating.add(done);
   }
 
+  /** A worker failed to start: try again after the shared backoff, unless the pool stops first. */
   #scheduleRestart(index: number): void {
     if (this.#closing) return;
-    const delay = RESTART_BACKOFF_MS[Math.min(this.#restartFailures, RESTART_BACKOFF_MS.length - 1)]!;
-    this.#restartFailures++;
-    const timer = setTimeout(() => {
-      this.#restartTimers.delete(timer);
+    void sleep(this.#restartBackoff.next(), this.#state.signal).then(() => {
       if (this.#closing) return;
       this.#stats.workerRestarts++;
       this.#start(index);
-    }, delay);
-    this.#restartTimers.add(timer);
+    });
   }
 
   #checkDrained(): void {
