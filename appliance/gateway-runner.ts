@@ -1,17 +1,12 @@
 import type { LookoutConfig } from '../common/config/schema.ts';
 import type { Logger } from '../common/log.ts';
-import { ControlPlane } from '../control/control-plane.ts';
-import type { StreamControl } from '../control/controls.ts';
 import type { RecentEvents } from '../control/recent-events.ts';
-import { createGatewayService } from '../gateway/create-service.ts';
-import type { GatewayService } from '../gateway/service.ts';
-import { webRoutes } from '../gateway/web/web-routes.ts';
+import { GatewayProcess } from './gateway-process.ts';
 
 /**
- * The one seam between `lookout up` and the services other parts own: the gateway (with its
- * mediamtx sidecar, gateway/create-service.ts) in this process, and its control plane in the
- * `gateway` role (pause/resume/restart over MQTT, NATS and HTTP), and the web page with its detector
- * proxy (gateway/web/web-routes.ts).
+ * The seam between `lookout up` and the gateway process (appliance/gateway-process.ts, the same
+ * wiring `lookout gateway` uses): up only needs to start it, read its port and readiness, feed its
+ * event ring, and stop or kill it.
  */
 export interface RunningGateway {
   /** The bound HTTP port (differs from the config with http.port: 0). */
@@ -26,50 +21,9 @@ export interface RunningGateway {
   kill(): void;
 }
 
-/** Starts the gateway and its control plane; on a start failure both are stopped before rethrowing. */
+/** Starts the gateway process; on a start failure it is stopped before the error is rethrown. */
 export async function startGateway(config: LookoutConfig, logger: Logger): Promise<RunningGateway> {
-  const holder: { service?: GatewayService } = {};
-  const manager = () => {
-    if (!holder.service) throw new Error('gateway service is not created yet');
-    return holder.service.manager;
-  };
-  const stream: StreamControl = {
-    pause: (id) => manager().pause(id),
-    resume: (id) => manager().resume(id),
-    restart: (id) => manager().restart(id),
-    status: (id) => (id === undefined ? manager().status() : manager().status(id)),
-  };
-  const control = new ControlPlane({ config, logger: logger.child({ component: 'control' }), stream, role: 'gateway' });
-  // The command table, the detector proxy (events, pictures, detect on/off; the ring answers events
-  // while the detector cannot), the overview and the web page at `/`.
-  const routes = webRoutes({
-    config,
-    table: control.table,
-    ring: control.recent,
-    streamStatus: () => manager().status(),
-    slots: () => manager().slots(),
-    startedAt: Date.now(),
-  });
-  const service = createGatewayService(config, { logger, routes });
-  holder.service = service;
-  const stop = async () => {
-    await service.stop();
-    await control.stop(Math.max(500, Math.floor(config.shutdown_timeout / 2)));
-  };
-  try {
-    await control.start();
-    await service.start();
-  } catch (error) {
-    await stop().catch(() => undefined);
-    throw error;
-  }
-  return {
-    port: service.port,
-    recentEvents: control.recent as RecentEvents<unknown>,
-    get ready() {
-      return service.ready;
-    },
-    stop,
-    kill: () => service.kill(),
-  };
+  const gateway = new GatewayProcess(config, logger);
+  await gateway.start();
+  return gateway;
 }

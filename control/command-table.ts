@@ -3,13 +3,16 @@
  * input into `{command, camera, id?}`, call `execute()`, and encode the envelope it returns; they
  * never call the services themselves. Every failure becomes an error reply, never a throw: unknown
  * camera, unknown command, bad payload, a service error or a command that overran its deadline.
- * Commands are serialized per camera (see KeyedSerializer), including the per-camera parts of an
- * all-cameras command.
+ * A service error's reply code is the one it says itself (`error.code`, mapped by the one table in
+ * common/http/error-envelope.ts), never its class name.
+ *
+ * The table does not queue: the service behind it owns the one per-camera queue (the gateway's
+ * `CommandQueue`, where a newer command supersedes the wait of a running one), so a pause never
+ * waits behind a slow resume here. The table only counts what is in flight (`busyCameras`, `idle`).
  */
 import { z } from 'zod';
 import type { DetectControl, StreamControl } from './controls.ts';
-import { CommandError, errorReply, isCommandError, okReply, requestIdOf, type ErrorCode, type ReplyEnvelope } from './envelope.ts';
-import { KeyedSerializer } from '../common/keyed-serializer.ts';
+import { CommandError, errorCodeOf, errorReply, okReply, requestIdOf, type ReplyEnvelope } from './envelope.ts';
 import type { CommandMetrics, CommandTransport } from './command-metrics.ts';
 
 /** Every command name; `stream.*` need a StreamControl, `detect.*` a DetectControl. */
@@ -57,15 +60,11 @@ export interface CommandTableOptions {
 
 type Handler = (camera: string) => Promise<unknown>;
 
-const SERVICE_ERROR_CODES: Record<string, ErrorCode> = {
-  UnknownCameraError: 'unknown_camera',
-  SlotsExhaustedError: 'conflict',
-};
-
 export class CommandTable {
   readonly #cameras: Set<string>;
   readonly #handlers = new Map<CommandName, Handler>();
-  readonly #serializer = new KeyedSerializer();
+  /** Executions in flight per camera (counted, not queued). */
+  readonly #inFlight = new Map<string, Set<Promise<unknown>>>();
   readonly #timeoutMs: number;
   readonly #onState: ((change: StateChange) => void) | undefined;
   readonly metrics: CommandMetrics | undefined;
@@ -110,11 +109,14 @@ export class CommandTable {
 
   /** Cameras with commands queued or running (0 when idle: no leaked chains). */
   get busyCameras(): number {
-    return this.#serializer.activeKeys;
+    return this.#inFlight.size;
   }
 
-  idle(): Promise<void> {
-    return this.#serializer.idle();
+  /** Resolves once no command is in flight (the control plane's stop waits for it). */
+  async idle(): Promise<void> {
+    while (this.#inFlight.size > 0) {
+      await Promise.allSettled([...this.#inFlight.values()].flatMap((calls) => [...calls]));
+    }
   }
 
   /**
@@ -178,7 +180,16 @@ export class CommandTable {
   }
 
   #runOne(camera: string, handler: Handler): Promise<unknown> {
-    return this.#serializer.run(camera, () => withDeadline(handler(camera), this.#timeoutMs, camera));
+    const call = withDeadline(Promise.resolve().then(() => handler(camera)), this.#timeoutMs, camera);
+    const calls = this.#inFlight.get(camera) ?? new Set<Promise<unknown>>();
+    this.#inFlight.set(camera, calls);
+    calls.add(call);
+    const done = () => {
+      calls.delete(call);
+      if (calls.size === 0 && this.#inFlight.get(camera) === calls) this.#inFlight.delete(camera);
+    };
+    call.then(done, done);
+    return call;
   }
 
   async #change(camera: string, kind: 'stream' | 'detect', on: boolean, call: () => Promise<unknown>): Promise<unknown> {
@@ -188,10 +199,8 @@ export class CommandTable {
   }
 
   #errorEnvelope(error: unknown, id?: string | number): ReplyEnvelope {
-    if (isCommandError(error)) return errorReply(error.code, error.message, id);
-    const name = error instanceof Error ? error.name : '';
     const message = error instanceof Error ? error.message : String(error);
-    return errorReply(SERVICE_ERROR_CODES[name] ?? 'internal', message, id);
+    return errorReply(errorCodeOf(error) ?? 'internal', message, id);
   }
 }
 

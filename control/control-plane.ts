@@ -9,11 +9,21 @@
  * availability and the stream/restart HA entities; the detector (detect control + events) owns
  * `<prefix>/detector/available`, detect states, counts and the detection HA entities. A single
  * process with both controls runs as `combined`.
+ *
+ * Stream states have one source: with `streamStates` (the gateway's pipeline manager) every
+ * published `stream/state` follows the manager's state events (real lifetimes, commands included),
+ * and the command table's state hook publishes only detect states — so a pause over any transport
+ * gives exactly one publication. Without it (a fake stream control in tests), the hook publishes.
+ *
+ * Lifecycle (common/lifecycle/service-state.ts): inert constructor, `start()` once, `stop()`
+ * memoized (a second concurrent caller gets the same promise, settled after the real drain),
+ * `closed`, start after stop refused with ServiceStoppedError.
  */
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { register as defaultRegistry, type Registry } from 'prom-client';
 import type { LookoutConfig } from '../common/config/schema.ts';
+import { ServiceState } from '../common/lifecycle/service-state.ts';
 import type { Logger } from '../common/log.ts';
 import { CircuitBreaker, circuitGauge } from './circuit-breaker.ts';
 import { CommandTable, type StateChange } from './command-table.ts';
@@ -31,11 +41,14 @@ import { NatsTransport } from './nats-transport.ts';
 import { Outbox } from './outbox.ts';
 import { registerOutboxMetrics } from './outbox-metrics.ts';
 import { RecentEvents } from './recent-events.ts';
+import { forwardStreamStates, streamStateOf, type StreamStateSource } from './stream-state.ts';
 
 export interface ControlPlaneOptions {
   config: LookoutConfig;
   logger: Logger;
   stream?: StreamControl;
+  /** The one source of stream states (the pipeline manager's `state` events and `status(id)`). */
+  streamStates?: StreamStateSource;
   detect?: DetectControl;
   /** Defaults from the controls given: both → combined, stream only → gateway, detect only → detector. */
   role?: ControlRole;
@@ -73,8 +86,11 @@ export class ControlPlane {
   readonly #formatter = new FrigateEventFormatter();
   readonly #counts = new Map<string, Map<string, number>>();
   readonly #jsonl: JsonlEventFile | undefined;
+  readonly #state = new ServiceState('control plane');
+  readonly #unforward: (() => void) | undefined;
   #accepting = false;
-  #started = false;
+  #opened = false;
+  #stopping: Promise<{ drained: boolean }> | undefined;
 
   constructor(readonly options: ControlPlaneOptions) {
     const { config, logger } = options;
@@ -144,14 +160,22 @@ export class ControlPlane {
     if (!config.mqtt && !config.nats) {
       this.#jsonl = new JsonlEventFile(config.state_dir, config.outbox.jsonl_max_bytes, config.outbox.jsonl_files);
     }
+    // Subscribed now, so no state before start() is missed: MQTT caches retained states until it
+    // connects (NATS state notifications are best-effort and only sent while connected).
+    if (options.streamStates) this.#unforward = forwardStreamStates(options.streamStates, (camera, update) => this.publishStreamState(camera, update));
+  }
+
+  /** Resolves once stop() has finished. */
+  get closed(): Promise<void> {
+    return this.#state.closed;
   }
 
   /** Opens the outbox, adds sinks, connects the brokers (never blocks longer than `connectWaitMs` each). */
   async start(): Promise<void> {
-    if (this.#started) return;
-    this.#started = true;
+    this.#state.beginStart();
     const { config, logger } = this.options;
     this.outbox.open();
+    this.#opened = true;
     const registry = this.options.registry ?? defaultRegistry;
     const gauge = circuitGauge(registry);
     const breaker = (name: string) =>
@@ -190,16 +214,27 @@ export class ControlPlane {
     this.#accepting = true;
     const wait = this.options.connectWaitMs ?? 5000;
     await Promise.all([mqtt?.start(wait), nats?.start(wait)]);
+    this.#state.started();
   }
 
   /**
    * Two-phase stop: refuse new events, flush the outbox within the deadline (what is not delivered
    * stays on disk for the next start), then say `stopped` and disconnect.
    */
-  async stop(deadlineMs = 10_000): Promise<{ drained: boolean }> {
-    if (!this.#started) return { drained: true };
-    this.#started = false;
+  stop(deadlineMs = 10_000): Promise<{ drained: boolean }> {
+    let drained = true;
+    this.#stopping ??= this.#state
+      .stop(async () => {
+        drained = await this.#drain(deadlineMs);
+      })
+      .then(() => ({ drained }));
+    return this.#stopping;
+  }
+
+  async #drain(deadlineMs: number): Promise<boolean> {
+    this.#unforward?.();
     this.#accepting = false;
+    if (!this.#opened) return true;
     const started = Date.now();
     const drained = await this.outbox.flush(Math.max(0, deadlineMs * 0.6));
     await this.outbox.close(Math.max(100, deadlineMs * 0.2));
@@ -207,7 +242,7 @@ export class ControlPlane {
     const left = Math.max(200, deadlineMs - (Date.now() - started));
     await Promise.all([this.mqtt?.stop(left), this.nats?.stop(left), this.#jsonl?.close()]);
     await this.table.idle();
-    return { drained };
+    return drained;
   }
 
   /** Fastify plugin with `POST /api/v1/commands` and `GET /api/v1/events` (unless the server already lists events from its store: the detector's). */
@@ -266,8 +301,10 @@ export class ControlPlane {
   #publishInitialStates(mqtt: MqttTransport): void {
     for (const camera of this.options.config.cameras) {
       if (this.options.stream) {
-        mqtt.publishRetained(mqtt.topics.state(camera.id, 'stream'), camera.enabled ? 'ON' : 'OFF');
-        mqtt.publishRetained(mqtt.topics.cameraAvailable(camera.id), 'online', { onStop: 'offline' });
+        const source = this.options.streamStates;
+        const update = source && camera.enabled ? streamStateOf(source.status(camera.id)) : { on: camera.enabled, available: true };
+        mqtt.publishRetained(mqtt.topics.state(camera.id, 'stream'), update.on ? 'ON' : 'OFF');
+        mqtt.publishRetained(mqtt.topics.cameraAvailable(camera.id), update.available === false ? 'offline' : 'online', { onStop: 'offline' });
       }
       if (this.options.detect) {
         mqtt.publishRetained(mqtt.topics.state(camera.id, 'detect'), (camera.detect?.enabled ?? true) ? 'ON' : 'OFF');
@@ -277,7 +314,9 @@ export class ControlPlane {
   }
 
   #onState(change: StateChange): void {
-    if (change.kind === 'stream') this.publishStreamState(change.camera, { on: change.on });
+    if (change.kind === 'stream') {
+      if (!this.options.streamStates) this.publishStreamState(change.camera, { on: change.on });
+    }
     else this.publishDetectState(change.camera, change.on);
   }
 }

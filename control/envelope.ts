@@ -3,17 +3,12 @@
  * `{status, data?, error?: {code, message}, id?}` with the caller's request id echoed.
  */
 
-/** Machine-readable error codes shared by all transports. */
-export type ErrorCode =
-  | 'bad_request'
-  | 'bad_json'
-  | 'payload_too_large'
-  | 'unknown_camera'
-  | 'unknown_command'
-  | 'unsupported'
-  | 'conflict'
-  | 'timeout'
-  | 'internal';
+import { secrets } from '../common/redact.ts';
+import type { ErrorCode } from '../common/http/error-envelope.ts';
+
+/** Machine-readable error codes: the one table in common/http/error-envelope.ts (code → HTTP status). */
+export type { ErrorCode } from '../common/http/error-envelope.ts';
+export { errorCodeOf, HTTP_STATUS } from '../common/http/error-envelope.ts';
 
 export interface ReplyEnvelope {
   status: 'ok' | 'error';
@@ -43,7 +38,7 @@ export function okReply(data: unknown, id?: string | number): ReplyEnvelope {
 }
 
 export function errorReply(code: ErrorCode, message: string, id?: string | number): ReplyEnvelope {
-  const reply: ReplyEnvelope = { status: 'error', error: { code, message } };
+  const reply: ReplyEnvelope = { status: 'error', error: { code, message: secrets.redact(message) } };
   if (id !== undefined) reply.id = id;
   return reply;
 }

@@ -1,27 +1,14 @@
 /**
  * HTTP adapter for the command table: `POST /api/v1/commands` with `{command, camera, id?}`.
- * It only decodes, calls and encodes; status 200 for ok, 4xx/5xx by error code. Per-camera REST
- * routes belong to the gateway's HTTP API.
+ * It only decodes, calls and encodes; status 200 for ok, 4xx/5xx by error code from the one table
+ * (common/http/error-envelope.ts). The gateway's per-camera REST routes call the same table.
  *
  * Access (token, cross-site and JSON-only writes) is the server's gate (`common/http/`). Framework
  * errors (415, 413, bad JSON) go through the one HTTP error table, also on a bare fastify instance.
  */
 import type { FastifyInstance } from 'fastify';
 import type { CommandTable } from './command-table.ts';
-import { toHttpError } from '../common/http/error-envelope.ts';
-import type { ErrorCode } from './envelope.ts';
-
-const HTTP_STATUS: Record<ErrorCode, number> = {
-  bad_request: 400,
-  bad_json: 400,
-  payload_too_large: 413,
-  unknown_camera: 404,
-  unknown_command: 404,
-  unsupported: 501,
-  conflict: 409,
-  timeout: 504,
-  internal: 500,
-};
+import { HTTP_STATUS, toHttpError } from '../common/http/error-envelope.ts';
 
 export interface CommandRoutesOptions {
   table: CommandTable;

@@ -18,6 +18,11 @@ interface StateEmitter {
   off(event: 'state', listener: (status: { id: string; state: string }) => void): unknown;
 }
 
+/** The gateway's pipeline manager, structurally: state events plus the current state of a camera. */
+export interface StreamStateSource extends StateEmitter {
+  status(id: string): { state: string };
+}
+
 /** Publishes every state change of `manager` through `publish`; returns the unsubscribe function. */
 export function forwardStreamStates(manager: StateEmitter, publish: (camera: string, update: StreamStateUpdate) => void): () => void {
   const last = new Map<string, string>();

@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { DetectorHttpSettings } from '../common/config/detector-http.ts';
 import { createApiServer } from '../common/http/api-server.ts';
 import { errorEnvelope } from '../common/http/error-envelope.ts';
+import { UnknownCameraError } from '../common/camera-errors.ts';
 import type { Logger } from '../common/log.ts';
 import type { CameraStatus } from './camera-detector.ts';
 
@@ -23,10 +24,8 @@ export interface DetectorApiTarget {
   metricsText(): Promise<{ contentType: string; body: string }>;
 }
 
-/** Unknown camera id: answered with 404. */
-export class UnknownCameraError extends Error {
-  override readonly name = 'UnknownCameraError';
-}
+/** Unknown camera id: answered with 404 (its `code`); one definition with the gateway's. */
+export { UnknownCameraError };
 
 export async function startDetectorApi(
   target: DetectorApiTarget,
@@ -45,7 +44,7 @@ export async function startDetectorApi(
   app.get('/api/v1/detect/cameras', async () => target.status());
   app.get<{ Params: { id: string } }>('/api/v1/detect/cameras/:id', async (request) => {
     const found = target.status().cameras.find((camera) => camera.id === request.params.id);
-    if (!found) throw new UnknownCameraError(`unknown camera "${request.params.id.slice(0, 64)}"`);
+    if (!found) throw new UnknownCameraError(request.params.id);
     return found;
   });
   for (const verb of ['pause', 'resume'] as const) {

@@ -203,7 +203,7 @@ export class DetectorService {
 
   #camera(id: string): CameraDetector {
     const camera = this.#cameras.get(id);
-    if (!camera) throw new UnknownCameraError(`unknown camera "${id.slice(0, 64)}" (not configured or detection not enabled)`);
+    if (!camera) throw new UnknownCameraError(id, 'not configured or detection not enabled');
     return camera;
   }
 

@@ -1,7 +1,8 @@
 /**
- * The production wiring of the gateway: a GatewayService with the mediamtx sidecar integration
- * when `mediamtx.enabled` (publish credentials, auth and on-demand routes), or publishing to
- * `pipelines.publish_url` without it. `lookout gateway` and `lookout up` both start from here.
+ * The production gateway service: a GatewayService with the mediamtx sidecar integration when
+ * `mediamtx.enabled` (publish credentials, auth and on-demand routes; the demand hook leases from
+ * the manager the service built in its constructor), or publishing to `pipelines.publish_url`
+ * without it. appliance/gateway-process.ts builds the process around it.
  */
 import type { LookoutConfig } from '../common/config/schema.ts';
 import type { Logger } from '../common/log.ts';
@@ -10,16 +11,13 @@ import { GatewayService, type GatewayServiceOptions } from './service.ts';
 
 export function createGatewayService(config: LookoutConfig, options: GatewayServiceOptions & { logger: Logger }): GatewayService {
   if (!config.mediamtx.enabled || options.mediamtx) return new GatewayService(config, options);
-  // The manager exists only after start(); the demand endpoint looks it up per request.
-  const holder: { service?: GatewayService } = {};
-  const mediamtx = createMediamtxIntegration(config, {
-    logger: options.logger,
-    manager: () => {
-      if (!holder.service) throw new Error('gateway service is not created yet');
-      return holder.service.manager;
-    },
-    ...(options.env ? { env: options.env } : {}),
+  return new GatewayService(config, {
+    ...options,
+    mediamtx: (manager) =>
+      createMediamtxIntegration(config, {
+        logger: options.logger,
+        manager: () => manager,
+        ...(options.env ? { env: options.env } : {}),
+      }),
   });
-  holder.service = new GatewayService(config, { ...options, mediamtx });
-  return holder.service;
 }

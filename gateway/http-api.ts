@@ -1,13 +1,15 @@
 /**
- * The gateway's HTTP API (fastify). It only decodes, calls and encodes: every operation lives in
- * the service (`CameraOperations`), so the MQTT/NATS command table calls exactly the same code.
+ * The gateway's HTTP API (fastify). It only decodes, calls and encodes. Reads come from the service
+ * (`CameraOperations`); `POST /api/v1/cameras/:id/{pause,resume,restart}` are thin adapters onto
+ * the command executor — the control plane's command table, the same route MQTT, NATS and
+ * `/api/v1/commands` take — so there is one queue, one error-code table and one state publication.
  *
  * - The server comes from `common/http/api-server.ts`: bound to 127.0.0.1 unless configured
  *   otherwise, Host allow-list, one gate deciding on the matched route's `access` (`/healthz`,
  *   `/readyz` public; `/metrics` per `http.metrics_public`; the API and any route a plugin adds
  *   without saying otherwise need the token), cross-site writes refused, JSON-only writes.
- * - Every error is the JSON envelope `{status:'error', error:{code, message}}` with a fitting
- *   status: unknown camera 404 naming the id, wrong method 405, oversize body 413, bad JSON 400.
+ * - Every error is the JSON envelope `{status:'error', error:{code, message}}` with the status of
+ *   its code: unknown camera 404 naming the id, wrong method 405, oversize body 413, bad JSON 400.
  * - Other parts (the mediamtx auth and on-demand hooks, the control plane) add routes through
  *   `routes`; a loopback hook declares `config: { access: 'hook' }` and authenticates itself.
  */
@@ -15,18 +17,27 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../common/log.ts';
 import { createApiServer, type ApiServerSettings } from '../common/http/api-server.ts';
-import { errorEnvelope } from './http-errors.ts';
+import { errorEnvelope, HTTP_STATUS, isErrorCode } from './http-errors.ts';
 
 export { bearerMatches } from '../common/http/access.ts';
 
-/** The per-camera operations, implemented by the gateway service. */
+/** The per-camera reads, implemented by the gateway service. */
 export interface CameraOperations {
   list(): unknown[];
   /** Throws UnknownCameraError for an id that is not configured. */
   get(id: string): unknown;
-  pause(id: string): Promise<unknown>;
-  resume(id: string): Promise<unknown>;
-  restart(id: string): Promise<unknown>;
+}
+
+/** The reply every command transport gets (control/envelope.ts's ReplyEnvelope, structurally). */
+export interface CommandReply {
+  status: 'ok' | 'error';
+  data?: unknown;
+  error?: { code: string; message: string };
+}
+
+/** Runs `{command, camera}` and always resolves to a reply (the control plane's CommandTable). */
+export interface CommandExecutor {
+  execute(payload: { command: string; camera: string }, transport?: 'http'): Promise<CommandReply>;
 }
 
 /** A route plugin another part registers on the same server, with its options. */
@@ -41,6 +52,8 @@ export type RouteInput = RoutePlugin | FastifyPluginAsync;
 
 export interface HttpApiDeps {
   operations: CameraOperations;
+  /** Where the camera action routes go (the command table). */
+  commands: CommandExecutor;
   /** True once the pipelines were started and until shutdown begins. */
   ready(): boolean;
   metrics: Registry;
@@ -55,7 +68,7 @@ const ACTIONS = ['pause', 'resume', 'restart'] as const;
 /** Builds (does not listen) the fastify instance with the gateway routes and any extra route plugins. */
 export async function buildHttpServer(deps: HttpApiDeps): Promise<FastifyInstance> {
   const app = createApiServer(deps.http, deps.logger);
-  const { operations } = deps;
+  const { operations, commands } = deps;
 
   app.get('/healthz', { config: { access: 'public' } }, async () => ({ status: 'ok' }));
   app.get('/readyz', { config: { access: 'public' } }, async (_request, reply) => {
@@ -69,11 +82,12 @@ export async function buildHttpServer(deps: HttpApiDeps): Promise<FastifyInstanc
   app.get('/api/v1/cameras', async () => ({ status: 'ok', data: operations.list() }));
   app.get<{ Params: { id: string } }>('/api/v1/cameras/:id', async (request) => ({ status: 'ok', data: operations.get(request.params.id) }));
   for (const action of ACTIONS) {
-    app.post<{ Params: { id: string } }>(`/api/v1/cameras/:id/${action}`, async (request) => {
+    app.post<{ Params: { id: string } }>(`/api/v1/cameras/:id/${action}`, async (request, reply) => {
       const id = request.params.id;
-      operations.get(id); // unknown camera → 404 before anything runs
-      const result = await operations[action](id);
-      return { status: 'ok', data: result ?? operations.get(id) };
+      const result = await commands.execute({ command: `stream.${action}`, camera: id }, 'http');
+      if (result.status === 'ok') return { status: 'ok', data: operations.get(id) };
+      const code = isErrorCode(result.error?.code) ? result.error.code : 'internal';
+      return reply.code(HTTP_STATUS[code]).send(errorEnvelope(code, result.error?.message ?? code));
     });
   }
 

@@ -33,6 +33,7 @@ interface RegistryFile {
 /** Another live gateway process owns this state dir (its children must not be killed). */
 export class StateDirInUseError extends Error {
   override name = 'StateDirInUseError';
+  readonly code = 'conflict';
   constructor(
     readonly stateDir: string,
     readonly ownerPid: number,

@@ -1,19 +1,16 @@
 /**
- * The named errors of the pipeline manager. Transports (HTTP, MQTT, NATS) map them to status codes
- * by class, so each one carries what an operator needs (camera id, limit) and never a secret.
+ * The named errors of the pipeline manager. Each says its reply `code` (the one table in
+ * common/http/error-envelope.ts maps it to an HTTP status; MQTT/NATS send the code itself), and
+ * carries what an operator needs (camera id, limit) and never a secret.
  */
 
-/** The camera id is not in the configuration. */
-export class UnknownCameraError extends Error {
-  override name = 'UnknownCameraError';
-  constructor(readonly cameraId: string) {
-    super(`unknown camera "${cameraId}"`);
-  }
-}
+/** The camera id is not in the configuration (one definition for gateway and detector). */
+export { UnknownCameraError } from '../common/camera-errors.ts';
 
 /** An explicit start found every slot taken; explicit starts never queue. */
 export class SlotsExhaustedError extends Error {
   override name = 'SlotsExhaustedError';
+  readonly code = 'conflict';
   constructor(
     readonly cameraId: string,
     readonly limit: number,
@@ -29,6 +26,7 @@ export class SlotsExhaustedError extends Error {
 /** The manager is shutting down and accepts no new work. */
 export class ShuttingDownError extends Error {
   override name = 'ShuttingDownError';
+  readonly code = 'unavailable';
   constructor(readonly cameraId?: string) {
     super(cameraId ? `gateway is shutting down; command for camera "${cameraId}" refused` : 'gateway is shutting down');
   }
@@ -37,6 +35,7 @@ export class ShuttingDownError extends Error {
 /** The first attempt of an explicit start ended before publishing was confirmed. */
 export class PipelineStartError extends Error {
   override name = 'PipelineStartError';
+  readonly code: 'unavailable' | 'timeout' = 'unavailable';
   constructor(
     readonly cameraId: string,
     readonly reason: string,
@@ -49,6 +48,7 @@ export class PipelineStartError extends Error {
 /** No progress appeared within the camera's start timeout. */
 export class StartTimeoutError extends PipelineStartError {
   override name = 'StartTimeoutError';
+  override readonly code = 'timeout';
   constructor(
     cameraId: string,
     readonly timeoutMs: number,
@@ -60,6 +60,7 @@ export class StartTimeoutError extends PipelineStartError {
 /** An on-demand request for a paused camera (resume it first). */
 export class CameraPausedError extends Error {
   override name = 'CameraPausedError';
+  readonly code = 'conflict';
   constructor(readonly cameraId: string) {
     super(`camera "${cameraId}" is paused; resume it before requesting a stream`);
   }
@@ -68,6 +69,7 @@ export class CameraPausedError extends Error {
 /** A command stopped waiting because a later command for the same camera arrived. */
 export class CommandSupersededError extends Error {
   override name = 'CommandSupersededError';
+  readonly code = 'conflict';
   constructor(
     readonly cameraId: string,
     readonly command: string,

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { ServiceState } from '../common/lifecycle/service-state.ts';
 import type { Logger } from '../common/log.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { RESTART_REASONS, type CameraStatus, type RestartReason } from './camera-state.ts';
@@ -24,7 +25,12 @@ export { StateDirInUseError } from './orphans.ts';
 /**
  * The gateway's pipelines: one supervisor per camera, a shared slot pool (the hard limit), the
  * orphan registry, and the per-camera command queue behind pause/resume/restart and on-demand
- * viewer leases. Every transport (HTTP, MQTT, NATS, mediamtx hooks) calls these methods.
+ * viewer leases. Every transport (HTTP, MQTT, NATS through the command table; the mediamtx hooks)
+ * calls these methods, and this queue is the only one in front of a camera: a newer command
+ * supersedes the wait of the running one.
+ *
+ * Lifecycle (common/lifecycle/service-state.ts): inert constructor, `start()` once, `stop()`
+ * memoized and bounded, `closed`, start after stop refused with ServiceStoppedError.
  */
 
 export interface PipelineManagerOptions {
@@ -59,8 +65,8 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
   readonly #registry: ChildRegistry;
   readonly #restarts = new Map<RestartReason, number>(RESTART_REASONS.map((reason) => [reason, 0]));
   #stalls = 0;
-  #started = false;
   #closed = false;
+  readonly #state = new ServiceState('pipeline manager');
 
   constructor(private readonly options: PipelineManagerOptions) {
     super();
@@ -95,14 +101,14 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
    * Rejects with StateDirInUseError if another live gateway owns the state dir.
    */
   async start(): Promise<void> {
-    if (this.#started) return;
-    this.#started = true;
+    this.#state.beginStart();
     const { killed } = await killOrphans(this.options.stateDir, this.options.logger);
     if (killed.length > 0) this.options.logger.warn({ count: killed.length }, 'ended children left by a previous run');
     for (const pipeline of this.#pipelines.values()) {
       if (this.#closed) break;
       if (pipeline.mode === 'always' && pipeline.wanted && !pipeline.active) pipeline.startRun();
     }
+    if (!this.#closed) this.#state.started();
   }
 
   /** Stops the camera's child and keeps it stopped; resolves when the child is gone and its slot free. */
@@ -217,16 +223,30 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
     return this.#stalls;
   }
 
-  /** True once shutdown() was called. */
-  get closed(): boolean {
+  /** True once stop() was called. */
+  get stopping(): boolean {
     return this.#closed;
+  }
+
+  /** Resolves once stop() has finished (every child gone or killed). */
+  get closed(): Promise<void> {
+    return this.#state.closed;
   }
 
   /**
    * Stops intake and every pipeline concurrently. Resolves within `deadlineMs` no matter what: at
-   * 80 % of it, children still alive get SIGKILL.
+   * 80 % of it, children still alive get SIGKILL. Memoized: a second call gets the first promise.
    */
-  async shutdown(deadlineMs: number): Promise<void> {
+  stop(deadlineMs: number): Promise<void> {
+    return this.#state.stop(() => this.#drain(deadlineMs));
+  }
+
+  /** Old name of stop(). */
+  shutdown(deadlineMs: number): Promise<void> {
+    return this.stop(deadlineMs);
+  }
+
+  async #drain(deadlineMs: number): Promise<void> {
     this.#closed = true;
     this.#pool.close('gateway is shutting down');
     this.#commands.abortAll(new ShuttingDownError());

@@ -1,10 +1,8 @@
 import { loadCommandConfig } from '../config-command.ts';
 import { createLogger } from '../../common/log.ts';
-import { createGatewayService } from '../../gateway/create-service.ts';
-import { handleShutdownSignals } from '../../gateway/shutdown-signals.ts';
+import { handleShutdownSignals } from '../../common/process/signals.ts';
 import { SdNotify } from '../../common/sd-notify.ts';
-import { createGatewayOutputs } from '../../control/gateway-outputs.ts';
-import { webRoutes } from '../../gateway/web/web-routes.ts';
+import { GatewayProcess } from '../../appliance/gateway-process.ts';
 
 export const summary = 'run the gateway: ffmpeg publish pipelines, HTTP API, web page and /metrics';
 
@@ -18,32 +16,13 @@ export async function run(argv: string[]): Promise<number> {
   const config = loadCommandConfig('gateway', argv, USAGE);
   if (typeof config === 'number') return config;
   const logger = createLogger({ level: config.log_level, name: 'gateway' });
-  // MQTT/NATS/HTTP commands and stream states (or the JSONL default when no broker is configured).
-  const outputs = await createGatewayOutputs(config, logger);
-  // The command table, the detector proxy, the overview and the web page at `/`.
-  const holder: { service?: ReturnType<typeof createGatewayService> } = {};
-  const manager = () => {
-    if (!holder.service) throw new Error('gateway service is not created yet');
-    return holder.service.manager;
-  };
-  const routes = webRoutes({
-    config,
-    table: outputs.plane.table,
-    ring: outputs.plane.recent,
-    streamStatus: () => manager().status(),
-    slots: () => manager().slots(),
-    startedAt: Date.now(),
-  });
-  const service = createGatewayService(config, { logger, routes });
-  holder.service = service;
+  // The same wiring as `lookout up` (appliance/gateway-process.ts).
+  const gateway = new GatewayProcess(config, logger);
   // systemd (Type=notify): READY once serving, WATCHDOG only while the loop and the service are healthy.
-  const notify = new SdNotify({ healthCheck: () => service.ready, onProblem: (message) => logger.warn({ component: 'sd-notify' }, message) });
+  const notify = new SdNotify({ healthCheck: () => gateway.ready, onProblem: (message) => logger.warn({ component: 'sd-notify' }, message) });
   const signals = handleShutdownSignals({
-    stop: async () => {
-      await service.stop();
-      await outputs.close();
-    },
-    kill: () => service.kill(),
+    stop: () => gateway.stop(),
+    kill: () => gateway.kill(),
     timeoutMs: config.shutdown_timeout,
     onSignal: (signal, count) => {
       if (count === 1) void notify.stopping();
@@ -51,17 +30,14 @@ export async function run(argv: string[]): Promise<number> {
     },
   });
   try {
-    await service.start();
+    await gateway.start();
   } catch (error) {
     logger.error({ err: error }, 'gateway failed to start');
     process.stderr.write(`lookout gateway: ${error instanceof Error ? error.message : String(error)}\n`);
-    await service.stop().catch(() => undefined);
-    await outputs.close().catch(() => undefined);
     signals.dispose();
     await notify.close();
     return 1;
   }
-  outputs.attach(service.manager);
   await notify.ready(`${config.cameras.filter((camera) => camera.enabled).length} camera(s)`);
   notify.startWatchdog();
   const code = await signals.done;

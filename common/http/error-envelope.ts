@@ -1,17 +1,20 @@
 /**
- * How HTTP failures become replies, for both services: one `{status:'error', error:{code, message}}`
- * envelope (the shape the control plane uses on MQTT/NATS) and one table from error to status.
- * Service errors are matched by class `name` and fastify's own by `code`, so this module imports
- * neither the pipeline manager nor the detector. Messages pass the secret registry on the way out.
+ * The one error-code table of every transport, and how HTTP failures become replies: one
+ * `{status:'error', error:{code, message}}` envelope (the same shape the command table replies on
+ * MQTT/NATS) and one table from code to HTTP status. Service errors say their own code (`readonly
+ * code = 'unknown_camera'` on the class; see `errorCodeOf`), fastify's are mapped by their `FST_*`
+ * code, so this module imports neither the gateway nor the detector and nothing is matched by class
+ * name. Messages pass the secret registry on the way out.
  */
 import { secrets } from '../redact.ts';
 
-export type HttpErrorCode =
+export type ErrorCode =
   | 'bad_request'
   | 'bad_json'
   | 'unauthorized'
   | 'forbidden'
   | 'unknown_camera'
+  | 'unknown_command'
   | 'not_found'
   | 'method_not_allowed'
   | 'request_timeout'
@@ -22,20 +25,27 @@ export type HttpErrorCode =
   | 'misdirected_request'
   | 'header_too_large'
   | 'unavailable'
+  | 'service_stopped'
+  | 'unsupported'
   | 'timeout'
   | 'internal';
 
+/** The HTTP servers' name for the same codes (kept for existing imports). */
+export type HttpErrorCode = ErrorCode;
+
 export interface ErrorEnvelope {
   status: 'error';
-  error: { code: HttpErrorCode; message: string };
+  error: { code: ErrorCode; message: string };
 }
 
-export const HTTP_STATUS: Record<HttpErrorCode, number> = {
+/** Code → HTTP status. The envelope code on every transport is the code itself. */
+export const HTTP_STATUS: Record<ErrorCode, number> = {
   bad_request: 400,
   bad_json: 400,
   unauthorized: 401,
   forbidden: 403,
   unknown_camera: 404,
+  unknown_command: 404,
   not_found: 404,
   method_not_allowed: 405,
   request_timeout: 408,
@@ -46,24 +56,14 @@ export const HTTP_STATUS: Record<HttpErrorCode, number> = {
   misdirected_request: 421,
   header_too_large: 431,
   unavailable: 503,
+  service_stopped: 503,
+  unsupported: 501,
   timeout: 504,
   internal: 500,
 };
 
-/** Service error class name → reply code. */
-const BY_NAME: Record<string, HttpErrorCode> = {
-  UnknownCameraError: 'unknown_camera',
-  SlotsExhaustedError: 'conflict',
-  ShuttingDownError: 'unavailable',
-  StartTimeoutError: 'timeout',
-  PipelineStartError: 'unavailable',
-  CameraPausedError: 'conflict',
-  CommandSupersededError: 'conflict',
-  StateDirInUseError: 'conflict',
-};
-
 /** Fastify's own request errors (URL, parsing, limits) by their `code`. */
-const BY_FASTIFY_CODE: Record<string, HttpErrorCode> = {
+const BY_FASTIFY_CODE: Record<string, ErrorCode> = {
   FST_ERR_BAD_URL: 'bad_request',
   FST_ERR_MAX_PARAM_LENGTH: 'uri_too_long',
   FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
@@ -80,7 +80,7 @@ const FIXED_MESSAGE: Partial<Record<string, string>> = {
 };
 
 /** Status codes fastify or Node may attach without one of the codes above. */
-const BY_STATUS: Partial<Record<number, HttpErrorCode>> = {
+const BY_STATUS: Partial<Record<number, ErrorCode>> = {
   404: 'not_found',
   405: 'method_not_allowed',
   408: 'request_timeout',
@@ -90,14 +90,28 @@ const BY_STATUS: Partial<Record<number, HttpErrorCode>> = {
   431: 'header_too_large',
 };
 
-export function errorEnvelope(code: HttpErrorCode, message: string): ErrorEnvelope {
+/** True for a string that is one of the table's codes. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(HTTP_STATUS, value);
+}
+
+/**
+ * The code a thrown service error says about itself (`error.code` when it is in the table), else
+ * undefined. Node's own `code`s (`ENOENT`, …) and fastify's (`FST_*`) are never table codes.
+ */
+export function errorCodeOf(error: unknown): ErrorCode | undefined {
+  const code = (error as { code?: unknown } | null | undefined)?.code;
+  return isErrorCode(code) ? code : undefined;
+}
+
+export function errorEnvelope(code: ErrorCode, message: string): ErrorEnvelope {
   return { status: 'error', error: { code, message: secrets.redact(message) } };
 }
 
 /** Classifies anything thrown by a route or by fastify into a status and an envelope. */
 export function toHttpError(error: unknown): { status: number; body: ErrorEnvelope } {
-  const err = (error ?? {}) as { name?: string; code?: string; statusCode?: number; message?: string };
-  let code: HttpErrorCode | undefined = (err.name && BY_NAME[err.name]) || (err.code && BY_FASTIFY_CODE[err.code]) || undefined;
+  const err = (error ?? {}) as { code?: string; statusCode?: number; message?: string };
+  let code: ErrorCode | undefined = errorCodeOf(error) ?? ((err.code && BY_FASTIFY_CODE[err.code]) || undefined);
   if (!code && err.statusCode === 400) code = /JSON/i.test(err.message ?? '') ? 'bad_json' : 'bad_request';
   if (!code && err.statusCode !== undefined) code = BY_STATUS[err.statusCode];
   code ??= 'internal';

@@ -54,7 +54,7 @@ void test('request id is echoed on errors when it is readable', async () => {
   assert.deepEqual(reply, { status: 'error', error: { code: 'unknown_command', message: reply.error?.message }, id: 7 });
 });
 
-void test('commands for one camera never interleave; the last command wins', async () => {
+void test('commands for one camera reach the service in arrival order and never interleave (its queue); the last command wins', async () => {
   const { table, stream, changes } = makeTable();
   stream.delayMs = 5;
   const commands = Array.from({ length: 60 }, (_, i) => (i % 3 === 0 ? 'stream.resume' : 'stream.pause'));

@@ -1,14 +1,15 @@
 /**
  * Named fakes of StreamControl/DetectControl for tests where the real gateway/detector is not the
- * point. They keep per-camera state, can be slowed down, and count calls running at once per camera
- * (to prove the command table serializes).
+ * point. They keep per-camera state, can be slowed down, and count calls running at once per camera.
+ * Like the real services (the gateway's CommandQueue), the fake stream control owns the per-camera
+ * queue: the command table in front of it does not queue.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
+import { UnknownCameraError } from '../../common/camera-errors.ts';
+import { KeyedSerializer } from '../../common/keyed-serializer.ts';
 import type { DetectControl, StreamControl } from '../controls.ts';
 
-export class FakeUnknownCameraError extends Error {
-  override readonly name = 'UnknownCameraError';
-}
+export class FakeUnknownCameraError extends UnknownCameraError {}
 
 export class FakeStreamControl implements StreamControl {
   readonly state = new Map<string, 'running' | 'paused'>();
@@ -16,13 +17,18 @@ export class FakeStreamControl implements StreamControl {
   readonly running = new Map<string, number>();
   maxConcurrentPerCamera = 0;
   delayMs = 0;
+  readonly #queue = new KeyedSerializer();
 
   constructor(cameras: string[]) {
     for (const camera of cameras) this.state.set(camera, 'running');
   }
 
-  async #op(id: string, name: string, next: 'running' | 'paused') {
-    if (!this.state.has(id)) throw new FakeUnknownCameraError(`unknown camera ${id}`);
+  #op(id: string, name: string, next: 'running' | 'paused') {
+    if (!this.state.has(id)) return Promise.reject(new FakeUnknownCameraError(id));
+    return this.#queue.run(id, () => this.#run(id, name, next));
+  }
+
+  async #run(id: string, name: string, next: 'running' | 'paused') {
     const now = (this.running.get(id) ?? 0) + 1;
     this.running.set(id, now);
     this.maxConcurrentPerCamera = Math.max(this.maxConcurrentPerCamera, now);
@@ -64,7 +70,7 @@ export class FakeDetectControl implements DetectControl {
   }
 
   async set(id: string, on: boolean) {
-    if (!this.enabled.has(id)) throw new FakeUnknownCameraError(`unknown camera ${id}`);
+    if (!this.enabled.has(id)) throw new FakeUnknownCameraError(id);
     if (this.hang) await new Promise(() => undefined);
     if (this.delayMs > 0) await sleep(this.delayMs * Math.random());
     this.enabled.set(id, on);

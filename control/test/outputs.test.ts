@@ -1,7 +1,7 @@
 /**
- * The per-process entry points: `createDetectorOutputs` (loaded by `lookout detector`) and
- * `createGatewayOutputs`: commands before the service is bound get a `conflict` reply, after
- * binding they reach the service; gateway stream states follow the manager's state events.
+ * The per-process entry points: `createDetectorOutputs` (loaded by `lookout detector`): commands
+ * before the service is bound get a `conflict` reply, after binding they reach the service; and the
+ * gateway role's one source of stream states (the manager's events, appliance/gateway-process.ts).
  */
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import Fastify from 'fastify';
 import { silentLogger } from '../../common/log.ts';
 import { createDetectorOutputs } from '../detector-outputs.ts';
-import { createGatewayOutputs } from '../gateway-outputs.ts';
+import { ControlPlane } from '../control-plane.ts';
 import { FakeDetectControl, FakeStreamControl } from './fake-controls.ts';
 import { tempDir, testConfig } from './helpers.ts';
 
@@ -31,31 +31,30 @@ void test('detector outputs: conflict until attached, then detect commands reach
   assert.equal(await outputs.plane.outbox.flush(5000), true);
 });
 
-void test('gateway outputs: stream commands after attach; stream states follow manager events', async (t) => {
+void test('gateway role: stream states come only from the manager events (a command publishes once, through its event)', async (t) => {
   const config = testConfig({ stateDir: tempDir(t), cameras: [{ id: 'cam1' }] });
-  const outputs = await createGatewayOutputs(config, silentLogger());
-  t.after(() => outputs.close());
-  assert.equal((await outputs.plane.table.execute({ command: 'stream.pause', camera: 'cam1' })).error?.code, 'conflict');
   const control = new FakeStreamControl(['cam1']);
   const emitter = new EventEmitter();
-  const published: string[] = [];
-  const original = outputs.plane.publishStreamState.bind(outputs.plane);
-  outputs.plane.publishStreamState = (camera, state) => {
-    published.push(`${camera}:${typeof state === 'string' ? state : state.on}`);
-    original(camera, state);
-  };
   const manager = Object.assign(emitter, {
     pause: (id: string) => control.pause(id),
     resume: (id: string) => control.resume(id),
     restart: (id: string) => control.restart(id),
-    status: (id?: string) => control.status(id),
+    status: (id: string) => ({ state: control.state.get(id) ?? 'stopped' }),
   });
-  outputs.attach(manager);
-  assert.deepEqual(published, ['cam1:true'], 'initial state from the manager');
-  assert.equal((await outputs.plane.table.execute({ command: 'stream.pause', camera: 'cam1' })).status, 'ok');
+  const plane = new ControlPlane({ config, logger: silentLogger(), stream: manager, streamStates: manager, role: 'gateway' });
+  const published: string[] = [];
+  const original = plane.publishStreamState.bind(plane);
+  plane.publishStreamState = (camera, state) => {
+    published.push(`${camera}:${typeof state === 'string' ? state : state.on}`);
+    original(camera, state);
+  };
+  await plane.start();
+  assert.equal((await plane.table.execute({ command: 'stream.pause', camera: 'cam1' })).status, 'ok');
   assert.equal(control.state.get('cam1'), 'paused');
+  assert.deepEqual(published, [], 'the command itself publishes nothing');
+  emitter.emit('state', { id: 'cam1', state: 'stopping' });
   emitter.emit('state', { id: 'cam1', state: 'paused' });
-  assert.ok(published.includes('cam1:false'));
-  await outputs.close();
-  assert.equal(emitter.listenerCount('state'), 0, 'close removes the state listener');
+  assert.deepEqual(published, ['cam1:false'], 'one publication for the state change');
+  await plane.stop(2000);
+  assert.equal(emitter.listenerCount('state'), 0, 'stop removes the state listener');
 });

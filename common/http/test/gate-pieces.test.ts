@@ -12,6 +12,7 @@ import { secrets } from '../../redact.ts';
 import { bearerMatches, needsToken } from '../access.ts';
 import { clientErrorResponse } from '../client-errors.ts';
 import { toHttpError } from '../error-envelope.ts';
+import { UnknownCameraError } from '../../camera-errors.ts';
 import { absoluteAuthority, HostPolicy } from '../host-policy.ts';
 import { contentTypeRefusal, crossSiteRefusal, normalizeOrigin } from '../request-guards.ts';
 import { RouteTable } from '../route-table.ts';
@@ -104,8 +105,10 @@ void test('error table: fastify codes and statuses map to the envelope; secrets 
     [{ code: 'FST_ERR_CTP_INVALID_JSON_BODY', statusCode: 400, message: 'bad' }, 400, 'bad_json'],
     [{ statusCode: 431, message: 'x' }, 431, 'header_too_large'],
     [{ statusCode: 408, message: 'x' }, 408, 'request_timeout'],
-    [{ name: 'UnknownCameraError', message: 'unknown camera "x"' }, 404, 'unknown_camera'],
-    [{ name: 'SlotsExhaustedError', message: 'full' }, 409, 'conflict'],
+    [new UnknownCameraError('x'), 404, 'unknown_camera'],
+    [{ code: 'conflict', message: 'full' }, 409, 'conflict'],
+    [{ name: 'UnknownCameraError', message: 'a class name alone says nothing' }, 500, 'internal'],
+    [{ code: 'ENOENT', message: 'not a table code' }, 500, 'internal'],
     [new Error('boom'), 500, 'internal'],
   ];
   for (const [error, status, code] of cases) {
