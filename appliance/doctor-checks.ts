@@ -3,6 +3,7 @@ import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import type { LookoutConfig } from '../common/config/schema.ts';
+import { deadline } from '../common/lifecycle/deadline.ts';
 import { redactText } from '../common/redact.ts';
 import { findMediamtx } from './find-mediamtx.ts';
 
@@ -120,23 +121,15 @@ export async function checkModel(ctx: CheckContext): Promise<CheckResult> {
   const path = modelPath(ctx);
   if (!path) return result('model', 'fail', 'no detector.model configured and no bundled model under test/fixtures/models/', 'Set detector.model to a YOLO .onnx file.');
   if (!existsSync(path)) return result('model', 'fail', `${path}: no such file`, 'Fix detector.model.');
-  let timer: NodeJS.Timeout | undefined;
   try {
     const ort = await import('onnxruntime-node');
     const load = ort.InferenceSession.create(path, { intraOpNumThreads: 1 });
-    const session = await Promise.race([
-      load,
-      new Promise<never>((_resolve, reject) => {
-        timer = setTimeout(() => reject(new Error(`not loaded within ${ctx.timeoutMs * 4} ms`)), ctx.timeoutMs * 4);
-      }),
-    ]);
+    const session = await deadline(load, ctx.timeoutMs * 4, 'model load');
     const detail = `${path}: inputs ${session.inputNames.join(', ')}; outputs ${session.outputNames.join(', ')}`;
     await session.release();
     return result('model', 'ok', detail);
   } catch (error) {
     return result('model', 'fail', `${path}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, 'Is it an ONNX file exported for onnxruntime (opset ≤ 21)?');
-  } finally {
-    clearTimeout(timer);
   }
 }
 

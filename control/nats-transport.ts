@@ -15,6 +15,7 @@ import type { CommandTable } from './command-table.ts';
 import { SinkUnavailableError, withTimeout } from './deadline.ts';
 import { errorReply, requestIdOf, type ReplyEnvelope } from './envelope.ts';
 import { isCommandName } from './mqtt-topics.ts';
+import { settledWithin } from '../common/lifecycle/deadline.ts';
 import { natsConnectOptions } from './nats-connect-options.ts';
 import { NatsSubjects } from './nats-subjects.ts';
 import { RecentRequestIds, requestKey } from './recent-request-ids.ts';
@@ -86,9 +87,7 @@ export class NatsTransport {
       for (const listener of this.#connectListeners) listener(nc);
       return nc;
     });
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([this.#connecting, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
-    clearTimeout(timer);
+    await settledWithin(this.#connecting, waitMs);
     // Make sure the server has our control subscription before callers send requests.
     if (this.#nc && this.#connected) await withTimeout(this.#nc.flush(), config.request_timeout, 'nats flush after subscribe').catch(() => undefined);
     if (!this.#connected) logger.warn({ servers: config.servers }, `nats not connected after ${waitMs} ms; retrying in the background`);

@@ -12,6 +12,7 @@
  * after `deadlineMs` regardless, so nothing here waits forever. Runs on the main thread only as
  * dispatch; the work happens in the pool.
  */
+import { deadline, DeadlineError, settledWithin } from '../common/lifecycle/deadline.ts';
 import type { Detection, Letterbox, PostprocessOptions } from './model/types.ts';
 import type { FrameSlot } from './frame-slot.ts';
 import type { DecodedFrame } from './frame-parser.ts';
@@ -116,19 +117,11 @@ export class Scheduler {
 
   /** Waits until every in-flight inference settled (results delivered) or `timeoutMs` passed. */
   async drain(timeoutMs: number): Promise<boolean> {
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<false>((resolve) => {
-      timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs));
-    });
-    try {
-      while (this.#inFlight.size > 0) {
-        const settled = await Promise.race([Promise.allSettled([...this.#inFlight]).then(() => true as const), deadline]);
-        if (!settled) return false;
-      }
-      return true;
-    } finally {
-      clearTimeout(timer);
+    const until = Date.now() + Math.max(0, timeoutMs);
+    while (this.#inFlight.size > 0) {
+      if (!(await settledWithin(Promise.allSettled([...this.#inFlight]), Math.max(0, until - Date.now())))) return false;
     }
+    return true;
   }
 
   /** One timer at a time: notify() again when the runner will want a frame, if one is waiting. */
@@ -162,10 +155,6 @@ export class Scheduler {
     this.#dispatched++;
     this.#busy.set(camera.id, (this.#busy.get(camera.id) ?? 0) + 1);
     const started = performance.now();
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<never>((_resolve, reject) => {
-      timer = setTimeout(() => reject(new InferenceDeadlineError(`inference for camera "${camera.id}" exceeded ${this.options.deadlineMs} ms`)), this.options.deadlineMs);
-    });
     let inference: Promise<Detection[]>;
     try {
       inference = this.options.runner.infer({ data: frame.data, letterbox: frame.letterbox }, camera.postprocess());
@@ -173,17 +162,12 @@ export class Scheduler {
       inference = Promise.reject(error instanceof Error ? error : new Error(String(error)));
     }
     camera.recycle?.(frame);
-    // The losing side of the race must not surface as an unhandled rejection later.
-    inference.catch(() => undefined);
-    const outcome: Promise<Outcome> = Promise.race([inference, deadline]).then(
-      (detections) => {
-        clearTimeout(timer);
-        return { ok: true, detections, doneAt: performance.now() };
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        return { ok: false, error };
-      },
+    const bounded = deadline(inference, this.options.deadlineMs, `inference for camera "${camera.id}"`).catch((error: unknown) => {
+      throw error instanceof DeadlineError ? new InferenceDeadlineError(`inference for camera "${camera.id}" exceeded ${this.options.deadlineMs} ms`) : error;
+    });
+    const outcome: Promise<Outcome> = bounded.then(
+      (detections) => ({ ok: true, detections, doneAt: performance.now() }),
+      (error: unknown) => ({ ok: false, error }),
     );
     const previous = this.#delivered.get(camera.id);
     const delivered = (previous ? Promise.all([outcome, previous]).then(([result]) => result) : outcome).then((result) => {

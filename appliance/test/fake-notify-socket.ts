@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SupervisedChild } from '../../common/child/supervised-child.ts';
+import { deadline } from '../../common/lifecycle/deadline.ts';
 
 /**
  * FAKE systemd notify socket: a real AF_UNIX datagram socket (python3, since Node has none) bound to
@@ -63,23 +64,22 @@ export class FakeNotifySocket {
   /** Starts the socket and resolves once it is bound (or rejects after 10 s). */
   static async start(): Promise<FakeNotifySocket> {
     const socket = new FakeNotifySocket();
-    let timer: NodeJS.Timeout | undefined;
     const failed = socket.#child.exited.then((exit) => {
       throw new Error(`fake notify socket exited early (code ${String(exit.code)}): ${socket.#child.stderrTail().join(' | ')}`);
     });
     try {
-      await Promise.race([
-        socket.#ready,
-        failed,
-        new Promise((_resolve, reject) => {
-          timer = setTimeout(() => reject(new Error('fake notify socket did not bind within 10 s')), 10_000);
+      await deadline(
+        new Promise<void>((resolve, reject) => {
+          socket.#ready.then(() => resolve(), reject);
+          failed.catch(reject);
         }),
-      ]);
+        10_000,
+        'fake notify socket bind',
+      );
     } catch (error) {
       await socket.close();
       throw error;
     } finally {
-      clearTimeout(timer);
       failed.catch(() => undefined);
     }
     return socket;

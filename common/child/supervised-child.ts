@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
+import { settledWithin } from '../lifecycle/deadline.ts';
 import { groupMembers } from '../proc.ts';
 import { secrets } from '../redact.ts';
 import { LineTail } from './line-tail.ts';
@@ -263,17 +264,7 @@ export class SupervisedChild {
 
   async #stopSequence(graceful: boolean): Promise<ChildExit> {
     const { quitInput, quitGraceMs = 1000, termSignal = 'SIGTERM', termGraceMs = 3000, killWaitMs = 2000 } = this.spec;
-    const exitedWithin = async (ms: number) => {
-      let timer: NodeJS.Timeout | undefined;
-      const result = await Promise.race([
-        this.exited.then(() => true),
-        new Promise<boolean>((resolve) => {
-          timer = setTimeout(() => resolve(false), ms);
-        }),
-      ]);
-      clearTimeout(timer);
-      return result;
-    };
+    const exitedWithin = (ms: number) => settledWithin(this.exited, ms);
     const stdin = this.#child?.stdin as Writable | null | undefined;
     if (graceful && quitInput !== undefined && stdin && stdin.writable) {
       stdin.write(quitInput, () => undefined);

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { test } from 'node:test';
+import { deadline } from '../../lifecycle/deadline.ts';
 import { createApiServer } from '../api-server.ts';
 
 void test('requests during close get 503 in the envelope', async () => {
@@ -41,7 +42,7 @@ void test('requests during close get 503 in the envelope', async () => {
   socket.write(`GET /next HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nConnection: close\r\n\r\n`);
   await new Promise((resolve) => setTimeout(resolve, 100));
   release();
-  await Promise.race([ended, new Promise((_, reject) => setTimeout(() => reject(new Error('no reply within 10 s')), 10_000))]);
+  await deadline(ended, 10_000, 'the reply');
   socket.destroy();
   await closed;
   const text = Buffer.concat(chunks).toString();
