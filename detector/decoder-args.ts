@@ -5,7 +5,7 @@
  * the model input inside ffmpeg and writes raw RGB24 on stdout; optionally a second output of the same
  * frames at a useful resolution (PPM on fd 3) for snapshots. Pure: tested without spawning.
  */
-import { parseCameraSource, type CameraSource } from '../gateway/camera-source.ts';
+import { parseCameraSource, type CameraSource } from '../common/config/camera-source.ts';
 import { hwaccelArgs, type ConcreteHwaccel } from './hwaccel.ts';
 
 /** Where a decoder reads from. */

@@ -13,7 +13,7 @@
  *   `-timeout` means listen mode. RTMP input gets `-rw_timeout` (its `-timeout` also means listen).
  */
 import type { CameraConfig } from '../common/config/schema-gateway.ts';
-import { parseCameraSource, type CameraSource } from './camera-source.ts';
+import { parseCameraSource, type CameraSource } from '../common/config/camera-source.ts';
 import type { FfmpegInfo } from './ffmpeg-info.ts';
 import { testsrcGraph } from './testsrc-graph.ts';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { parseCameraSource, SourceError } from '../camera-source.ts';
+import { parseCameraSource, SourceError } from '../../common/config/camera-source.ts';
 import { createLauncher, publishUrl } from '../launcher.ts';
 import { buildPublishArgs, INPUT_PROTOCOLS, OUTPUT_PROTOCOLS, type PublishCamera } from '../publish-args.ts';
 

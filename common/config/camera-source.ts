@@ -1,6 +1,7 @@
 /**
  * Classifies a camera `source` string (already checked against SOURCE_PATTERN by the config schema)
- * into the input kind that decides ffmpeg's input options and protocol whitelist.
+ * into the input kind that decides ffmpeg's input options and protocol whitelist. In common/config
+ * because both the gateway (publish args) and the detector (decoder args) read it.
  */
 
 export type SourceKind = 'rtsp' | 'http' | 'rtmp' | 'v4l2' | 'file' | 'testsrc';
