@@ -7,6 +7,7 @@ import type { LookoutConfig } from '../common/config/schema.ts';
 import type { Logger } from '../common/log.ts';
 import { SD_NOTIFY_ENV, SdNotify } from '../common/sd-notify.ts';
 import { resolveFfmpegPath } from '../gateway/ffmpeg-info.ts';
+import { ChildRegistry, killOrphans } from '../gateway/orphans.ts';
 import { ChildRestarter } from './child-restarter.ts';
 import { bannerLines, eventLine } from './console-output.ts';
 import { ensureDemoClip } from './demo-clip.ts';
@@ -21,6 +22,10 @@ import { ensurePrivateDirSync } from '../common/private-files.ts';
  * sidecar) runs in this process; the detector runs as a SEPARATE child process, restarted with
  * backoff on any exit, so a detector crash never takes the streams down. Shutdown is bounded:
  * the first signal stops everything within shutdown_timeout, a second one kills at once.
+ *
+ * The detector child is in the orphan registry (`<state_dir>/up-children.json`, pid + start time):
+ * after `up` was SIGKILLed, the next start ends the old detector and its decoders (its descendants,
+ * in their own process groups) before anything binds a port; the gateway sweeps its own pipelines.
  */
 export interface UpOptions {
   /** lookout.yml; when it does not exist (and was not given explicitly) the demo runs. */
@@ -49,6 +54,9 @@ export interface ShutdownTrigger {
 export class UpConfigError extends Error {
   override readonly name = 'UpConfigError';
 }
+
+/** The registry of the processes `up` itself supervises (the gateway's pipelines have children.json). */
+export const UP_CHILDREN_FILE = 'up-children.json';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LOOKOUT_BIN = join(REPO_ROOT, 'bin', 'lookout.js');
@@ -126,6 +134,9 @@ export async function runUp(options: UpOptions): Promise<number> {
     onProblem: (message) => logger.warn({ component: 'sd-notify' }, message),
   });
   await notify.status('starting');
+  // A previous run's detector (and its decoders) first: it may still hold the detector's port.
+  const { killed } = await killOrphans(config.state_dir, logger, 5000, UP_CHILDREN_FILE);
+  if (killed.length > 0) logger.warn({ count: killed.length }, 'ended processes left by a previous lookout up');
 
   const gateway = await (options.gateway ?? startGateway)(config, logger.child({ component: 'gateway' }));
   started.gateway = gateway;
@@ -173,6 +184,8 @@ export async function runUp(options: UpOptions): Promise<number> {
 function startDetector(options: UpOptions, prepared: Prepared, env: NodeJS.ProcessEnv, notify: SdNotify): ChildRestarter {
   const command = options.detectorCommand ?? { command: process.execPath, args: [LOOKOUT_BIN, 'detector', '--config', prepared.configFile] };
   const log = options.logger.child({ component: 'detector-supervisor' });
+  const registry = new ChildRegistry(prepared.config.state_dir, UP_CHILDREN_FILE);
+  let current: number | undefined;
   const restarter = new ChildRestarter({
     spec: {
       name: 'detector',
@@ -184,8 +197,14 @@ function startDetector(options: UpOptions, prepared: Prepared, env: NodeJS.Proce
       onStderrLine: (line) => process.stderr.write(`[detector] ${line}\n`),
     },
     backoff: { initialMs: 1000, maxMs: 30_000, resetAfterMs: 60_000 },
-    onStart: (child, run) => log.info({ pid: child.pid, run }, 'detector started'),
+    onStart: (child, run) => {
+      current = child.pid;
+      if (current !== undefined) registry.add(current, 'detector');
+      log.info({ pid: child.pid, run }, 'detector started');
+    },
     onExit: (exit, delay) => {
+      if (current !== undefined) registry.remove(current);
+      current = undefined;
       if (delay === undefined) return;
       const how = exit.spawnError ? `could not start (${exit.spawnError.message})` : `exited (code ${String(exit.code)}, signal ${String(exit.signal)})`;
       log.warn({ code: exit.code, signal: exit.signal, restart_in_ms: delay }, `detector ${how}; the streams keep running, restarting in ${delay} ms`);

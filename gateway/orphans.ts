@@ -1,6 +1,7 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { groupMembers, readStartTime } from '../common/proc.ts';
+import { sleep } from '../common/lifecycle/sleep.ts';
+import { descendants, groupMembers, isAlive, readStartTime } from '../common/proc.ts';
 import type { Logger } from '../common/log.ts';
 import { ensurePrivateDirSync } from '../common/private-files.ts';
 
@@ -9,6 +10,10 @@ import { ensurePrivateDirSync } from '../common/private-files.ts';
  * never covers detached children). So every live child is recorded in `<stateDir>/children.json`
  * with its pid and kernel start time; the next start ends the process group of each record whose
  * start time still matches (a reused pid has a different start time and is left alone).
+ *
+ * Every supervisor keeps one: the pipeline manager (`children.json`: the publish ffmpegs) and
+ * `lookout up` (`up-children.json`: the detector child). A record's own descendants in other
+ * process groups (the detector's decoder ffmpegs) are ended with it.
  */
 
 export interface ChildRecord {
@@ -50,8 +55,11 @@ export class ChildRegistry {
   readonly #records = new Map<number, ChildRecord>();
   #seq = 0;
 
-  constructor(readonly stateDir: string) {
-    this.path = join(stateDir, CHILDREN_FILE);
+  constructor(
+    readonly stateDir: string,
+    readonly file: string = CHILDREN_FILE,
+  ) {
+    this.path = join(stateDir, file);
   }
 
   /** Records a freshly spawned child; returns false if it was already gone (no start time). */
@@ -86,8 +94,8 @@ export class ChildRegistry {
 }
 
 /** Reads the children file; a missing or corrupt file counts as empty (a corrupt one is logged). */
-function readRegistryFile(stateDir: string, logger?: Logger): RegistryFile {
-  const path = join(stateDir, CHILDREN_FILE);
+function readRegistryFile(stateDir: string, logger?: Logger, file = CHILDREN_FILE): RegistryFile {
+  const path = join(stateDir, file);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -110,8 +118,8 @@ function readRegistryFile(stateDir: string, logger?: Logger): RegistryFile {
 }
 
 /** Leftover child records of a previous run. */
-export function readChildRecords(stateDir: string, logger?: Logger): ChildRecord[] {
-  return readRegistryFile(stateDir, logger).children;
+export function readChildRecords(stateDir: string, logger?: Logger, file = CHILDREN_FILE): ChildRecord[] {
+  return readRegistryFile(stateDir, logger, file).children;
 }
 
 export interface OrphanCleanupResult {
@@ -121,13 +129,15 @@ export interface OrphanCleanupResult {
 
 /**
  * Ends the leftovers of a previous run: SIGKILL to the process group of every record whose start
- * time still matches, waits (bounded) for the group to empty, then removes the file. Throws
- * StateDirInUseError (killing nothing) if the gateway that wrote the file is still running.
+ * time still matches and to the groups of its descendants, waits (bounded) for all of them to be
+ * gone, then removes the file. Throws StateDirInUseError (killing nothing) if the process that
+ * wrote the file is still running.
  */
-export async function killOrphans(stateDir: string, logger?: Logger, waitMs = 2000): Promise<OrphanCleanupResult> {
+export async function killOrphans(stateDir: string, logger?: Logger, waitMs = 2000, registryFile = CHILDREN_FILE): Promise<OrphanCleanupResult> {
   const result: OrphanCleanupResult = { killed: [], skipped: [] };
-  const file = readRegistryFile(stateDir, logger);
+  const file = readRegistryFile(stateDir, logger, registryFile);
   const { owner } = file;
+  const ended: number[] = [];
   if (owner && owner.pid !== process.pid && readStartTime(owner.pid) === owner.startTime) {
     throw new StateDirInUseError(stateDir, owner.pid);
   }
@@ -136,22 +146,31 @@ export async function killOrphans(stateDir: string, logger?: Logger, waitMs = 20
       result.skipped.push(record);
       continue;
     }
-    try {
-      process.kill(-record.pid, 'SIGKILL');
-    } catch {
-      try {
-        process.kill(record.pid, 'SIGKILL');
-      } catch {
-        // It ended between the check and the signal.
-      }
+    // Descendants first (read while the record is alive): once it dies they are re-parented.
+    for (const pid of [...descendants(record.pid), record.pid]) {
+      killGroup(pid);
+      ended.push(pid);
     }
     result.killed.push(record);
     logger?.warn({ pid: record.pid, camera: record.owner }, 'killed orphaned child from a previous run');
   }
   const deadline = Date.now() + waitMs;
-  while (result.killed.some((record) => groupMembers(record.pid).length > 0) && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
+  while (ended.some((pid) => isAlive(pid) || groupMembers(pid).length > 0) && Date.now() < deadline) {
+    await sleep(20);
   }
-  rmSync(join(stateDir, CHILDREN_FILE), { force: true });
+  rmSync(join(stateDir, registryFile), { force: true });
   return result;
+}
+
+/** SIGKILL to the process group led by `pid`, or to `pid` alone when it leads none. */
+function killGroup(pid: number): void {
+  try {
+    process.kill(-pid, 'SIGKILL');
+  } catch {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // It ended between the check and the signal.
+    }
+  }
 }
