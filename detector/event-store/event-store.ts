@@ -6,10 +6,12 @@
  *
  * Durability: every write is its own transaction. With WAL and `synchronous=NORMAL` a committed
  * transaction is in the WAL file before the call returns, so it survives the process being killed
- * (SIGKILL, OOM); only an OS crash or power loss can drop the last transactions.
+ * (SIGKILL, OOM); only an OS crash or power loss can drop the last transactions. WAL checkpoints
+ * (which fsync) run on a worker thread, not on the event loop (checkpointer.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { Checkpointer } from './checkpointer.ts';
 import { json, KNOWN, SCHEMA, seconds, snake, toEvent, type EventInput, type SnapshotMeta, type StoredEvent } from './event-row.ts';
 import { openSqlite, type SqlDatabase, type SqlValue } from './sqlite.ts';
 
@@ -27,8 +29,14 @@ export interface EventFilter {
   limit: number;
 }
 
+export interface EventStoreOptions {
+  /** WAL checkpoints on a worker thread this often (file databases); 0: SQLite's automatic ones on the calling thread. */
+  checkpointIntervalMs?: number;
+}
+
 export class EventStore {
   readonly #db: SqlDatabase;
+  #checkpointer: Checkpointer | undefined;
   readonly #upsert;
   readonly #zone;
 
@@ -43,7 +51,7 @@ export class EventStore {
   }
 
   /** Opens or creates the database at `path` (`:memory:` for none). */
-  static async open(path: string): Promise<EventStore> {
+  static async open(path: string, options: EventStoreOptions = {}): Promise<EventStore> {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     const db = await openSqlite(path);
     try {
@@ -54,7 +62,18 @@ export class EventStore {
       db.close();
       throw error;
     }
-    return new EventStore(db);
+    const store = new EventStore(db);
+    const interval = options.checkpointIntervalMs ?? 2000;
+    if (path !== ':memory:' && interval > 0) {
+      db.exec('PRAGMA wal_autocheckpoint = 0');
+      store.#checkpointer = new Checkpointer(path, interval, () => db.exec('PRAGMA wal_autocheckpoint = 1000'));
+    }
+    return store;
+  }
+
+  /** Checkpoint runs on the worker thread (undefined without one). */
+  get checkpoints(): Checkpointer['stats'] | undefined {
+    return this.#checkpointer?.stats;
   }
 
   get driver(): SqlDatabase['driver'] {
@@ -159,7 +178,9 @@ export class EventStore {
     return Number(this.#db.prepare('SELECT count(*) AS n FROM events').get()?.n ?? 0);
   }
 
+  /** Closes the database; the checkpoint worker ends on its own (terminated after 2 s at most). */
   close(): void {
+    void this.#checkpointer?.close();
     this.#db.close();
   }
 

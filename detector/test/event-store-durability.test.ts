@@ -103,3 +103,24 @@ void test('SIGKILL of the writing process loses no acknowledged event', async ()
     dir.dispose();
   }
 });
+
+void test('WAL checkpoints run on the worker thread: the WAL is copied into the database while events are written', async () => {
+  const dir = tempDir('lookout-store-ckpt-');
+  const store = await EventStore.open(join(dir.path, 'events.db'), { checkpointIntervalMs: 50 });
+  try {
+    for (let n = 0; n < 3000; n++) {
+      store.upsert({ id: `${(1_764_596_400 + n).toFixed(6)}.c${String(n).padStart(5, '0')}`, camera: 'yard', label: 'car', score: 0.5, firstSeen: (1_764_596_400 + n) * 1000 });
+    }
+    const stats = store.checkpoints!;
+    for (const until = Date.now() + 20_000; !(stats.runs > 0 && stats.lastLog > 0 && stats.lastCheckpointed === stats.lastLog) && Date.now() < until; ) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    assert.ok(stats.runs > 0 && stats.lastLog > 0, `checkpoint runs: ${JSON.stringify(stats)}`);
+    assert.equal(stats.lastCheckpointed, stats.lastLog, 'every WAL frame copied');
+    assert.equal(stats.errors, 0);
+    assert.equal(store.count(), 3000);
+  } finally {
+    store.close();
+    dir.dispose();
+  }
+});

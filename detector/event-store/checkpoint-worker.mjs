@@ -1,0 +1,30 @@
+// The event store's WAL checkpoints, on a thread of their own: a checkpoint copies the WAL into the
+// database file and fsyncs both, which can take tens of milliseconds on a busy disk; on the main
+// thread that would stall the event loop. The main connection runs with wal_autocheckpoint = 0 and
+// this worker's own connection checkpoints (PASSIVE: never waits for readers or writers) when asked.
+// Plain JavaScript: worker threads do not inherit the tsx loader.
+import { createRequire } from 'node:module';
+import { parentPort, workerData } from 'node:worker_threads';
+
+let Database;
+try {
+  ({ DatabaseSync: Database } = await import('node:sqlite'));
+} catch {
+  Database = createRequire(import.meta.url)('better-sqlite3');
+}
+const db = new Database(workerData.path);
+db.exec('PRAGMA busy_timeout = 5000');
+parentPort.on('message', (message) => {
+  if (message === 'checkpoint') {
+    try {
+      const row = db.prepare('PRAGMA wal_checkpoint(PASSIVE)').get();
+      parentPort.postMessage({ type: 'checkpointed', log: Number(row.log), checkpointed: Number(row.checkpointed) });
+    } catch (error) {
+      parentPort.postMessage({ type: 'error', message: error instanceof Error ? error.message : String(error) });
+    }
+  } else if (message === 'close') {
+    db.close();
+    parentPort.close();
+  }
+});
+parentPort.postMessage({ type: 'ready' });

@@ -1,0 +1,63 @@
+/**
+ * Runs the event store's WAL checkpoints on a worker thread (checkpoint-worker.mjs) every
+ * `intervalMs`, so the fsyncs of a checkpoint never stall the event loop. One request at a time (a
+ * tick while one is running is skipped). `close()` ends the worker within a deadline (terminated
+ * after it). If the worker fails, the main connection's automatic checkpoints are turned back on.
+ */
+import { Worker } from 'node:worker_threads';
+
+export interface CheckpointStats {
+  runs: number;
+  errors: number;
+  /** WAL frames and frames copied into the database at the last run. */
+  lastLog: number;
+  lastCheckpointed: number;
+}
+
+export class Checkpointer {
+  readonly stats: CheckpointStats = { runs: 0, errors: 0, lastLog: 0, lastCheckpointed: 0 };
+  readonly #worker: Worker;
+  readonly #timer: NodeJS.Timeout;
+  #busy = false;
+  readonly #exited: Promise<void>;
+
+  constructor(path: string, intervalMs: number, onFailure: (message: string) => void) {
+    this.#worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), { workerData: { path } });
+    this.#exited = new Promise((resolve) => this.#worker.once('exit', () => resolve()));
+    this.#worker.on('message', (message: { type: string; log?: number; checkpointed?: number; message?: string }) => {
+      if (message.type === 'checkpointed') {
+        this.#busy = false;
+        this.stats.runs++;
+        this.stats.lastLog = message.log ?? 0;
+        this.stats.lastCheckpointed = message.checkpointed ?? 0;
+      } else if (message.type === 'error') {
+        this.#busy = false;
+        this.stats.errors++;
+      }
+    });
+    this.#worker.once('error', (error) => {
+      clearInterval(this.#timer);
+      onFailure(error.message);
+    });
+    this.#timer = setInterval(() => this.checkpoint(), intervalMs);
+    this.#timer.unref();
+    // After the listeners are attached (attaching one refs the worker again): the worker never keeps the process alive.
+    this.#worker.unref();
+  }
+
+  /** Asks for a checkpoint now (skipped while one is running). */
+  checkpoint(): void {
+    if (this.#busy) return;
+    this.#busy = true;
+    this.#worker.postMessage('checkpoint');
+  }
+
+  async close(deadlineMs = 2000): Promise<void> {
+    clearInterval(this.#timer);
+    this.#worker.postMessage('close');
+    let timer: NodeJS.Timeout | undefined;
+    const closed = await Promise.race([this.#exited.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs)))]);
+    clearTimeout(timer);
+    if (!closed) await this.#worker.terminate();
+  }
+}
