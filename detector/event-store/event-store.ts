@@ -178,10 +178,10 @@ export class EventStore {
     return Number(this.#db.prepare('SELECT count(*) AS n FROM events').get()?.n ?? 0);
   }
 
-  /** Closes the database; the checkpoint worker ends on its own (terminated after 2 s at most). */
-  close(): void {
-    void this.#checkpointer?.close();
+  /** Closes the database, then ends the checkpoint worker (terminated after 2 s at most). */
+  async close(): Promise<void> {
     this.#db.close();
+    await this.#checkpointer?.close();
   }
 
   #transaction(work: () => void): void {

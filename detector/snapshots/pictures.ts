@@ -118,7 +118,7 @@ export class Pictures {
       await files.enforce();
       return new Pictures(store, files, options);
     } catch (error) {
-      store.close();
+      await store.close();
       throw error;
     }
   }
@@ -139,6 +139,6 @@ export class Pictures {
     clearTimeout(timer);
     // A snapshot still being written then loses its row update; the next start's sweep removes its files.
     if (!finished) this.options.logger.warn({ deadlineMs }, 'closing the event store with snapshots still being written');
-    this.store.close();
+    await this.store.close();
   }
 }

@@ -60,7 +60,7 @@ void test('filters: camera, label, zone (entered_zones), after/before in seconds
     assert.equal(store.get(third.id), undefined);
     assert.deepEqual(ids(store.query({ zone: 'porch', limit: 50 })), [], 'zones go with their event');
   } finally {
-    store.close();
+    await store.close();
   }
 });
 
@@ -97,7 +97,7 @@ void test('SIGKILL of the writing process loses no acknowledged event', async ()
       assert.ok(store.count() >= acked.length);
       assert.equal(store.query({ zone: 'yard', limit: 1000 }).length > 0, true);
     } finally {
-      store.close();
+      await store.close();
     }
   } finally {
     dir.dispose();
@@ -120,7 +120,7 @@ void test('WAL checkpoints run on the worker thread: the WAL is copied into the 
     assert.equal(stats.errors, 0);
     assert.equal(store.count(), 3000);
   } finally {
-    store.close();
+    await store.close();
     dir.dispose();
   }
 });

@@ -132,7 +132,7 @@ void test('keeper: a fully visible frame beats one cut by the edge; then the hig
     );
   } finally {
     await files.idle();
-    store.close();
+    await store.close();
     state.dispose();
   }
 });

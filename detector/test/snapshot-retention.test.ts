@@ -94,7 +94,7 @@ void test('1 000 events under max_files 50 / max_bytes 5 MB: bounds hold, no tem
     assert.equal(removedFiles + names.length, 2000, 'every written file is either kept or counted as removed');
   } finally {
     await app.close();
-    store.close();
+    await store.close();
     dir.dispose();
   }
 });
@@ -116,7 +116,7 @@ void test('startup sweep: temp files and files without a row go; a row whose fil
       store.upsert({ id, camera: 'yard', label: 'car', score: 0.9, firstSeen: Number(id.slice(0, 17)) * 1000 });
       assert.equal(await files.write(id, jpeg, jpeg, { frame_time: now, box: [0, 0, 1, 1], area: 1, score: 0.9 }), true);
     }
-    store.close();
+    await store.close();
   }
   writeFileSync(join(snapshots, '.tmp-abc123-x.jpg'), jpeg.subarray(0, 100));
   writeFileSync(join(snapshots, '1.000000.orphan.jpg'), jpeg);
@@ -130,7 +130,7 @@ void test('startup sweep: temp files and files without a row go; a row whose fil
     assert.equal(store.get(old), undefined, 'older than max_age: row deleted');
     assert.deepEqual(readdirSync(snapshots).sort(), [`${keep}.jpg`, `${keep}.thumb.jpg`]);
   } finally {
-    store.close();
+    await store.close();
     dir.dispose();
   }
 });
@@ -175,7 +175,7 @@ void test('latest.jpg states: unknown camera 404, paused 409 camera_paused, no f
     assert.ok(Math.abs((await centre('/api/v1/cameras/live/latest.jpg?h=80')) - 220) < 10, 'without boxes, the newest frame (a height not asked before: no cached JPEG)');
   } finally {
     await app.close();
-    store.close();
+    await store.close();
     dir.dispose();
   }
 });

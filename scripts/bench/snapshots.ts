@@ -235,7 +235,7 @@ async function snapshotPath(frame: RgbImage, dir: string) {
     };
   } finally {
     await files.idle();
-    store.close();
+    await store.close();
   }
 }
 
