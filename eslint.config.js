@@ -1,6 +1,34 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The one-way service graph (docs/architecture.md): cli → appliance → {gateway, detector, control}
+ * → common. Services never import each other; what two services share (config shapes, camera
+ * sources, error envelopes, lifecycle) lives in common/. Matched on the import text: relative
+ * imports climbing into a folder this one may not use.
+ */
+const room = (folders, why) => ({
+  regex: `^(\\.\\./)+(${folders.join('|')})/`,
+  message: `${why} (one-way graph: cli → appliance → {gateway, detector, control} → common; see docs/architecture.md)`,
+});
+const restrictImports = (...patterns) => ({ 'no-restricted-imports': ['error', { patterns }] });
+
+/**
+ * Waits and restarts go through common/lifecycle (deadline, settledWithin, sleep, RestartLoop):
+ * hand-written Promise.race timeouts and setTimeout-in-a-Promise waits drifted (timers left
+ * running, late rejections unhandled, five backoff styles).
+ */
+const handWrittenWaits = [
+  {
+    selector: "CallExpression[callee.object.name='Promise'][callee.property.name='race']",
+    message: 'Promise.race by hand: use deadline()/settledWithin() from common/lifecycle/deadline.ts.',
+  },
+  {
+    selector: "NewExpression[callee.name='Promise'] > ArrowFunctionExpression > CallExpression[callee.name='setTimeout']",
+    message: 'A setTimeout wrapped in a Promise: use sleep() from common/lifecycle/sleep.ts (abortable, no dangling timer).',
+  },
+];
+
 export default tseslint.config(
   { ignores: ['node_modules/**', 'bin/mediamtx', 'state/**', '.tmp/**'] },
   js.configs.recommended,
@@ -16,6 +44,48 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
+  // The service graph, per folder.
+  { files: ['common/**/*.ts'], rules: restrictImports(room(['gateway', 'detector', 'control', 'appliance', 'cli'], 'common/ is the bottom room: it imports no service')) },
+  { files: ['gateway/**/*.ts'], rules: restrictImports(room(['detector', 'control', 'appliance', 'cli'], 'the gateway imports only common/')) },
+  { files: ['detector/**/*.ts'], rules: restrictImports(room(['gateway', 'control', 'appliance', 'cli'], 'the detector imports only common/')) },
+  {
+    files: ['control/**/*.ts'],
+    rules: restrictImports(room(['gateway', 'detector', 'appliance', 'cli'], 'control reaches the gateway and detector only through interfaces in common/')),
+  },
+  { files: ['appliance/**/*.ts'], rules: restrictImports(room(['cli'], 'appliance is wired by cli, never the other way')) },
+  // Exempt: tests (`*/test/**`) may import across rooms to wire real pieces together end to end
+  // (e.g. control/test/gateway-e2e.test.ts runs a real gateway; gateway/web/test drives the detector
+  // API; common/test/lifecycle-contract.test.ts runs every service). The graph binds production code.
+  { files: ['**/test/**/*.ts'], rules: { 'no-restricted-imports': 'off' } },
+  // Waits: no Promise.race anywhere outside common/lifecycle (where the one implementation lives);
+  // in production code also no setTimeout-in-a-Promise (tests and scripts may pause plainly).
+  { files: ['**/*.ts'], ignores: ['common/lifecycle/**'], rules: { 'no-restricted-syntax': ['error', handWrittenWaits[0]] } },
+  {
+    files: ['**/*.ts'],
+    ignores: ['common/lifecycle/**', '**/test/**', 'scripts/**'],
+    rules: { 'no-restricted-syntax': ['error', ...handWrittenWaits] },
+  },
+  // Exempt for now, with the reason: these files are being rewritten by other engineers in this
+  // same change (issue 11 items 2-4, snapshots, soak rig); each still has a hand-written wait to
+  // move to common/lifecycle. Remove a line when its file is migrated.
+  {
+    files: [
+      'gateway/pipeline-manager.ts', // stop-all deadline (issue 11 item 2, gateway service shape)
+      'gateway/orphans.ts', // SIGKILL wait (issue 11 item 7, orphan registry)
+      'control/command-table.ts', // per-command deadline (issue 11 item 4, one command route)
+      'appliance/up.ts', // detector stop wait (issue 11 items 3/7, wiring and orphans)
+      'detector/snapshots/pictures.ts', // picture close deadline (snapshots work in progress)
+      'detector/event-store/checkpointer.ts', // checkpoint worker exit wait (snapshots work in progress)
+      'scripts/soak/**', // soak rig (issue 13)
+      'scripts/bench/capacity.ts', // capacity bench (issue 13)
+    ],
+    rules: { 'no-restricted-syntax': 'off' },
+  },
+  // Exempt for now, with the reason: the web page's routes mount the control plane's command table
+  // (POST /api/v1/commands) from inside the gateway. The fix is the single gateway wiring point
+  // (issue 11 item 3: appliance builds the routes and hands them to the gateway), being written by
+  // another engineer in this same change. Remove this block when web-routes.ts imports no control/.
+  { files: ['gateway/web/web-routes.ts'], rules: { 'no-restricted-imports': 'off' } },
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },

@@ -11,6 +11,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import * as ort from 'onnxruntime-node';
+import { sleep } from '../common/lifecycle/sleep.ts';
 import { detectLayout } from './model/layout.ts';
 import { numberedLabels } from './model/labels.ts';
 import { inputOf, openSession } from './model/session.ts';
@@ -97,7 +98,7 @@ async function handle(request: InferRequest): Promise<void> {
   const model = await loaded;
   if (!model || retiring) return;
   try {
-    if (request.debug?.delayMs) await new Promise((resolve) => setTimeout(resolve, request.debug?.delayMs));
+    if (request.debug?.delayMs) await sleep(request.debug.delayMs);
     if (request.debug?.crash) {
       setImmediate(() => {
         throw new Error('inference worker crash requested (test)');

@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sleep } from '../../common/lifecycle/sleep.ts';
 
 const LOOKOUT = fileURLToPath(new URL('../../bin/lookout.js', import.meta.url));
 const runs = Number(process.argv[2] ?? '5');
@@ -33,7 +34,7 @@ for (let run = 0; run < runs; run++) {
   });
   startMs.push(Date.now() - started);
   // Let the detector load its model and decode for a moment.
-  await new Promise((resolve) => setTimeout(resolve, 3000));
+  await sleep(3000);
   const stopAsked = Date.now();
   child.kill('SIGTERM');
   codes.push(await exited);

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { settledWithin } from '../lifecycle/deadline.ts';
+import { sleep } from '../lifecycle/sleep.ts';
 import { groupMembers } from '../proc.ts';
 import { secrets } from '../redact.ts';
 import { LineTail } from './line-tail.ts';
@@ -224,7 +225,7 @@ export class SupervisedChild {
       }
       if (groupMembers(pgid).length === 0 || Date.now() >= deadline) return;
       // A referenced timer: whoever awaits `exited` must not see the event loop run dry.
-      await new Promise((resolve) => setTimeout(resolve, 5));
+      await sleep(5);
     }
   }
 
