@@ -4,6 +4,7 @@ import type { Logger } from '../common/log.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { RESTART_REASONS, type CameraStatus, type RestartReason } from './camera-state.ts';
 import { CommandQueue } from './command-queue.ts';
+import { DesiredState } from './desired-state.ts';
 import { ChildRegistry, killOrphans } from './orphans.ts';
 import { Pipeline, type PipelineCamera } from './pipeline.ts';
 import type { Launcher } from './pipeline-attempt.ts';
@@ -28,6 +29,9 @@ export { StateDirInUseError } from './orphans.ts';
  * viewer leases. Every transport (HTTP, MQTT, NATS through the command table; the mediamtx hooks)
  * calls these methods, and this queue is the only one in front of a camera: a newer command
  * supersedes the wait of the running one.
+ *
+ * A user's pause is durable (gateway/desired-state.ts): applied in the constructor, before any
+ * pipeline starts; a resume or restart clears it.
  *
  * Lifecycle (common/lifecycle/service-state.ts): inert constructor, `start()` once, `stop()`
  * memoized and bounded, `closed`, start after stop refused with ServiceStoppedError.
@@ -58,11 +62,15 @@ export interface PipelineManagerEvents {
   stall: [{ id: string }];
 }
 
+/** Commands whose outcome is the user's desired state (demand leases are not). */
+const USER_COMMANDS = new Set(['pause', 'resume', 'restart']);
+
 export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
   readonly #pool: SlotPool;
   readonly #pipelines = new Map<string, Pipeline>();
   readonly #commands = new CommandQueue();
   readonly #registry: ChildRegistry;
+  readonly #desired: DesiredState;
   readonly #restarts = new Map<RestartReason, number>(RESTART_REASONS.map((reason) => [reason, 0]));
   #stalls = 0;
   #closed = false;
@@ -72,6 +80,7 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
     super();
     this.#pool = new SlotPool(options.limit);
     this.#registry = new ChildRegistry(options.stateDir);
+    this.#desired = new DesiredState(options.stateDir, options.logger);
     for (const camera of options.cameras) {
       if (this.#pipelines.has(camera.id)) throw new Error(`duplicate camera id "${camera.id}"`);
       this.#pipelines.set(
@@ -93,6 +102,11 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
           },
         }),
       );
+      if (this.#desired.isPaused(camera.id)) {
+        const pipeline = this.#pipelines.get(camera.id) as Pipeline;
+        pipeline.paused = true;
+        pipeline.state.enter('paused');
+      }
     }
   }
 
@@ -292,7 +306,12 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
       name,
       async (signal) => {
         if (this.#closed) throw new ShuttingDownError(id);
-        return work(pipeline, signal);
+        try {
+          return await work(pipeline, signal);
+        } finally {
+          // The user's choice as it stands after the command (a refused resume leaves it paused).
+          if (USER_COMMANDS.has(name)) this.#desired.setPaused(id, pipeline.paused);
+        }
       },
       { supersede, supersededError: (previous) => new CommandSupersededError(id, previous) },
     );

@@ -10,9 +10,11 @@
  *   the camera ends paused long before the resume's start timeout, over MQTT and over HTTP;
  * - exactly one `stream/state` publication per pause (and per resume) over HTTP, MQTT and NATS,
  *   counted with `mosquitto_sub -v -R`;
- * - start order: a start that fails (HTTP port taken) publishes no `online` and no `stream/state`.
+ * - start order: a start that fails (HTTP port taken) publishes no `online` and no `stream/state`;
+ * - durable desired state: a user's pause survives a restart (and is what gets announced).
  */
 import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
@@ -205,14 +207,21 @@ void test('supersede: a pause queued behind a slow resume wins, over MQTT and ov
       return { status: reply.body.status ?? '', ...(reply.body.error ? { error: reply.body.error } : {}), http: reply.status };
     },
   };
+  const states: string[] = [];
+  const t0 = Date.now();
+  manager.on('state', (status) => {
+    if (status.id === 'slow') states.push(`${Date.now() - t0}ms ${status.state}`);
+  });
   for (const [transport, send] of Object.entries(paths)) {
+    // From paused, so the resume starts a fresh attempt that waits its full start timeout.
+    assert.equal((await send('pause')).status, 'ok');
     const resume = send('resume');
-    await waitFor(() => manager.status('slow').state === 'starting', 10_000, `${transport}: slow camera starting`);
+    await waitFor(() => manager.status('slow').state === 'starting' && manager.status('slow').pid !== undefined, 10_000, `${transport}: slow camera starting`);
     const started = Date.now();
     const pause = await send('pause');
     const pauseMs = Date.now() - started;
     assert.equal(pause.status, 'ok', `${transport}: pause ok (${JSON.stringify(pause)})`);
-    assert.ok(pauseMs < 10_000, `${transport}: pause took ${pauseMs} ms (the resume's start timeout is 20 s)`);
+    assert.ok(pauseMs < 10_000, `${transport}: pause took ${pauseMs} ms (the resume's start timeout is 20 s); states: ${states.join(', ')}`);
     const resumed = await resume;
     assert.equal(resumed.error?.code, 'conflict', `${transport}: the resume was superseded (${JSON.stringify(resumed)})`);
     assert.equal(manager.status('slow').state, 'paused', `${transport}: ends paused`);
@@ -267,4 +276,37 @@ void test('start order: a start that fails (HTTP port taken) publishes no online
   await settle(1500);
   assert.deepEqual(sub.lines(), [], 'nothing announced by an aborted start');
   assert.deepEqual(gateway.service.manager.liveChildren(), [], 'no pipeline left running');
+});
+
+void test('durable desired state: a camera paused by a user stays paused across a gateway restart; resume clears it', { timeout: 120_000 }, async () => {
+  const config = processConfig();
+  const prefix = config.mqtt?.topic_prefix ?? '';
+  const first = await startProcess(config);
+  try {
+    await waitFor(() => first.service.manager.status('cam1').state === 'running', 30_000, 'cam1 running');
+    const paused = await api(first.port, 'POST', '/api/v1/cameras/cam1/pause');
+    assert.equal((paused.body.data as { state: string }).state, 'paused');
+  } finally {
+    await first.stop();
+  }
+  const file = `${config.state_dir}/desired-state.json`;
+  assert.equal(statSync(file).mode & 0o777, 0o600, 'the desired-state file is private');
+  assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { paused: ['cam1'] });
+
+  const second = new GatewayProcess(config, silentLogger(), { reconnectMs: 200 });
+  // Applied in the constructor, before any pipeline starts.
+  assert.equal(second.service.manager.status('cam1').state, 'paused');
+  await second.start();
+  try {
+    await waitFor(() => second.service.manager.status('cam2').state === 'running', 30_000, 'cam2 running');
+    assert.equal(second.service.manager.status('cam1').state, 'paused', 'still paused after the restart');
+    assert.equal(second.service.manager.status('cam1').pid, undefined, 'no child for the paused camera');
+    const retained = await execa('mosquitto_sub', ['-h', '127.0.0.1', '-p', new URL(mosquitto.url).port, '-t', `${prefix}/cam1/stream/state`, '-C', '1', '-W', '10'], { reject: false });
+    assert.equal(retained.stdout.trim(), 'OFF', 'the announced state is the durable one');
+    const resumed = await api(second.port, 'POST', '/api/v1/cameras/cam1/resume');
+    assert.equal(resumed.status, 200, JSON.stringify(resumed.body));
+    assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { paused: [] }, 'resume clears the pause');
+  } finally {
+    await second.stop();
+  }
 });
