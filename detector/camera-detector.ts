@@ -80,6 +80,8 @@ export interface CameraStatus {
 export class CameraDetector implements ScheduledCamera {
   readonly slot = new FrameSlot<DecodedFrame>();
   #state: CameraState = 'idle';
+  /** Set by stop(): no frame is taken in from then on, even while the decoder is still exiting. */
+  #intakeClosed = false;
   #decoder: Decoder | undefined;
   #queue: Promise<void> = Promise.resolve();
   #decoded = 0;
@@ -135,8 +137,13 @@ export class CameraDetector implements ScheduledCamera {
     });
   }
 
-  /** Ends this camera for good (shutdown). */
+  /**
+   * Ends this camera for good (shutdown). Intake closes at once, before the decoder's exit is
+   * awaited: a frame that still arrives meanwhile is neither inferred nor reported (the first phase
+   * of the service's two-phase shutdown), so only results already in flight reach the sink.
+   */
   stop(): Promise<void> {
+    this.#intakeClosed = true;
     return this.#serial(async () => {
       await this.#stopDecoder();
       this.#state = 'stopped';
@@ -220,7 +227,10 @@ export class CameraDetector implements ScheduledCamera {
   }
 
   #onFrame(frame: DecodedFrame): void {
-    if (this.#state !== 'running') return;
+    if (this.#state !== 'running' || this.#intakeClosed) {
+      this.recycle(frame);
+      return;
+    }
     this.#decoded++;
     this.options.metrics.frameDecoded(this.id);
     if (!this.#passesGate(frame)) return;
