@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import type { LookoutConfig } from '../common/config/schema.ts';
 import { deadline } from '../common/lifecycle/deadline.ts';
+import { DEMO_MODEL_PATH } from '../detector/model/demo-model.ts';
 import { redactText } from '../common/redact.ts';
 import { findMediamtx } from './find-mediamtx.ts';
 
@@ -26,7 +27,7 @@ export interface CheckContext {
   env: NodeJS.ProcessEnv;
   /** Deadline for each external command or connection. */
   timeoutMs: number;
-  /** Where the bundled test model is looked for. */
+  /** The repository (installation) root. */
   repoRoot: string;
   devDri: string;
 }
@@ -103,30 +104,22 @@ export function checkDevDri(ctx: CheckContext): CheckResult {
   return result('/dev/dri', 'ok', list);
 }
 
-const BUNDLED_MODEL = 'boxes-yolov8.onnx';
-
-/** The model the detector would load: detector.model, else the bundled test model. */
-export function modelPath(ctx: CheckContext): string | undefined {
-  if (ctx.config.detector.model) return ctx.config.detector.model;
-  const dir = join(ctx.repoRoot, 'test', 'fixtures', 'models');
-  if (!existsSync(dir)) return undefined;
-  // detector/service.ts DEFAULT_MODEL_PATH; any other bundled model if that one was renamed.
-  const onnx = readdirSync(dir)
-    .filter((name) => name.endsWith('.onnx'))
-    .sort((a, b) => Number(b === BUNDLED_MODEL) - Number(a === BUNDLED_MODEL) || a.localeCompare(b));
-  return onnx[0] ? join(dir, onnx[0]) : undefined;
+/** The model the detector would load: detector.model, else the bundled demo model (detector/model/demo-model.ts). */
+export function modelPath(ctx: CheckContext): string {
+  return ctx.config.detector.model ?? DEMO_MODEL_PATH;
 }
 
 export async function checkModel(ctx: CheckContext): Promise<CheckResult> {
   const path = modelPath(ctx);
-  if (!path) return result('model', 'fail', 'no detector.model configured and no bundled model under test/fixtures/models/', 'Set detector.model to a YOLO .onnx file.');
-  if (!existsSync(path)) return result('model', 'fail', `${path}: no such file`, 'Fix detector.model.');
+  const demo = ctx.config.detector.model === undefined;
+  if (!existsSync(path)) return result('model', 'fail', `${path}: no such file`, demo ? 'The bundled demo model is missing: reinstall, or set detector.model.' : 'Fix detector.model.');
   try {
     const ort = await import('onnxruntime-node');
     const load = ort.InferenceSession.create(path, { intraOpNumThreads: 1 });
     const session = await deadline(load, ctx.timeoutMs * 4, 'model load');
     const detail = `${path}: inputs ${session.inputNames.join(', ')}; outputs ${session.outputNames.join(', ')}`;
     await session.release();
+    if (demo) return result('model', 'warn', `${detail} (the bundled demo model: it finds the demo's synthetic boxes, not real objects)`, 'Set detector.model to a real YOLO export for real cameras (models/README.md).');
     return result('model', 'ok', detail);
   } catch (error) {
     return result('model', 'fail', `${path}: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`, 'Is it an ONNX file exported for onnxruntime (opset ≤ 21)?');
