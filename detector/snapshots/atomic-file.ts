@@ -10,7 +10,8 @@ import { join } from 'node:path';
 
 export const TEMP_PREFIX = '.tmp-';
 
-export async function writeFileAtomic(dir: string, name: string, data: Uint8Array): Promise<void> {
+/** `syncDir: false` leaves the directory fsync to the caller (one for several files: `syncDir()`). */
+export async function writeFileAtomic(dir: string, name: string, data: Uint8Array, options: { syncDir?: boolean } = {}): Promise<void> {
   const temp = join(dir, `${TEMP_PREFIX}${randomBytes(6).toString('hex')}-${name}`);
   const handle = await open(temp, 'wx', 0o640);
   try {
@@ -28,10 +29,11 @@ export async function writeFileAtomic(dir: string, name: string, data: Uint8Arra
     await unlink(temp).catch(() => undefined);
     throw error;
   }
-  await syncDir(dir);
+  if (options.syncDir !== false) await syncDir(dir);
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** Makes the directory's entries (renames) durable. */
+export async function syncDir(dir: string): Promise<void> {
   const handle = await open(dir, 'r');
   try {
     await handle.sync();

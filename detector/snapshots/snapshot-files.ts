@@ -9,7 +9,7 @@
 import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { EventStore, SnapshotMeta } from '../event-store/event-store.ts';
-import { removeTempFiles, writeFileAtomic } from './atomic-file.ts';
+import { removeTempFiles, syncDir, writeFileAtomic } from './atomic-file.ts';
 import type { SnapshotMetrics } from './metrics.ts';
 
 /** Event ids as the tracker makes them (detector/track/event-id.ts), bounded: checked before any path is built. */
@@ -70,8 +70,10 @@ export class SnapshotFiles {
   /** Writes both files, then records them on the event's row; then applies retention. False: the event is gone. */
   write(id: string, snapshot: Uint8Array, thumbnail: Uint8Array, meta: SnapshotMeta): Promise<boolean> {
     return this.#serial(async () => {
-      await writeFileAtomic(this.dir, fileName(id, 'snapshot'), snapshot);
-      await writeFileAtomic(this.dir, fileName(id, 'thumbnail'), thumbnail);
+      // Each file is whole when renamed; one directory fsync makes both renames durable before the row.
+      await writeFileAtomic(this.dir, fileName(id, 'snapshot'), snapshot, { syncDir: false });
+      await writeFileAtomic(this.dir, fileName(id, 'thumbnail'), thumbnail, { syncDir: false });
+      await syncDir(this.dir);
       if (!this.store.setSnapshot(id, meta, 2, snapshot.byteLength + thumbnail.byteLength)) {
         await this.#unlinkBoth(id);
         return false;
