@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { ServiceState } from '../common/lifecycle/service-state.ts';
 import type { Logger } from '../common/log.ts';
-import type { BackoffOptions } from './backoff.ts';
+import type { BackoffOptions } from '../common/lifecycle/backoff.ts';
 import { RESTART_REASONS, type CameraStatus, type RestartReason } from './camera-state.ts';
 import { CommandQueue } from './command-queue.ts';
 import { DesiredState } from './desired-state.ts';
