@@ -9,8 +9,8 @@
  * (SIGKILL, OOM); only an OS crash or power loss can drop the last transactions. WAL checkpoints
  * (which fsync) run on a worker thread, not on the event loop (checkpointer.ts).
  */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { ensurePrivateDirSync, ensurePrivateFileSync } from '../../common/private-files.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { json, KNOWN, SCHEMA, seconds, snake, toEvent, type EventInput, type SnapshotMeta, type StoredEvent } from './event-row.ts';
 import { openSqlite, type SqlDatabase, type SqlValue } from './sqlite.ts';
@@ -52,7 +52,12 @@ export class EventStore {
 
   /** Opens or creates the database at `path` (`:memory:` for none). */
   static async open(path: string, options: EventStoreOptions = {}): Promise<EventStore> {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      // Events are private: directory 0700, database 0600 before SQLite opens it (its -wal and -shm
+      // files take the database file's permissions), whatever the umask.
+      ensurePrivateDirSync(dirname(path));
+      ensurePrivateFileSync(path);
+    }
     const db = await openSqlite(path);
     try {
       // busy_timeout first: another process may hold the database (a second detector on the same state_dir).

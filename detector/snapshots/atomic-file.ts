@@ -7,14 +7,16 @@
 import { randomBytes } from 'node:crypto';
 import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { PRIVATE_FILE_MODE } from '../../common/private-files.ts';
 
 export const TEMP_PREFIX = '.tmp-';
 
 /** `syncDir: false` leaves the directory fsync to the caller (one for several files: `syncDir()`). */
 export async function writeFileAtomic(dir: string, name: string, data: Uint8Array, options: { syncDir?: boolean } = {}): Promise<void> {
   const temp = join(dir, `${TEMP_PREFIX}${randomBytes(6).toString('hex')}-${name}`);
-  const handle = await open(temp, 'wx', 0o640);
+  const handle = await open(temp, 'wx', PRIVATE_FILE_MODE);
   try {
+    await handle.chmod(PRIVATE_FILE_MODE); // the open mode is masked by the umask; chmod is not
     await handle.writeFile(data);
     await handle.sync();
   } catch (error) {

@@ -6,8 +6,9 @@
  * startup sweep removes temp files, files without a row, and marks rows whose files are missing.
  * File operations are serialized (one at a time), so retention never races a write of the same id.
  */
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises';
+import { readdir, readFile, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ensurePrivateDir } from '../../common/private-files.ts';
 import type { EventStore, SnapshotMeta } from '../event-store/event-store.ts';
 import { removeTempFiles, syncDir, writeFileAtomic } from './atomic-file.ts';
 import type { SnapshotMetrics } from './metrics.ts';
@@ -40,7 +41,7 @@ export class SnapshotFiles {
 
   /** Creates the directory and runs the startup sweep; returns what it removed. */
   async init(): Promise<{ temp: number; orphans: number; missing: number }> {
-    await mkdir(this.dir, { recursive: true });
+    await ensurePrivateDir(this.dir);
     return this.#serial(async () => {
       const temp = await removeTempFiles(this.dir);
       this.metrics?.removed.inc({ reason: 'temp' }, temp);
