@@ -1,13 +1,15 @@
 /**
- * The detector process's outputs, loaded by `lookout detector` (cli/commands/detector.ts looks for
- * `createDetectorOutputs` here): a detector-role control plane that is the detector's
- * DetectionSink, serves detect ON/OFF over MQTT, NATS and HTTP once `attach()` binds the service,
- * and on `close()` flushes the outbox within `shutdown_timeout` (the rest stays on disk).
+ * The detector process's outputs (appliance/detector-process.ts wires them): a detector-role
+ * control plane that is the detector's DetectionSink, serves detect ON/OFF over MQTT, NATS and HTTP
+ * once `attach()` binds the service, and on `close()` flushes the outbox within `shutdown_timeout`
+ * (the rest stays on disk). The detector service is built by its static `start()`, which needs the
+ * sink first, so detect commands before `attach()` get a `conflict` reply ("still starting").
  */
 import type { LookoutConfig } from '../common/config/schema.ts';
 import type { Logger } from '../common/log.ts';
 import { ControlPlane } from './control-plane.ts';
-import { LateDetectControl } from './late-controls.ts';
+import type { DetectControl } from './controls.ts';
+import { CommandError } from './envelope.ts';
 import { SnapshotOutputs, type SnapshotMessage } from './snapshot-outputs.ts';
 
 export interface DetectorOutputsResult {
@@ -17,8 +19,17 @@ export interface DetectorOutputsResult {
   close(): Promise<void>;
 }
 
+type DetectTarget = { setDetect(id: string, on: boolean): Promise<unknown> | unknown; status(id?: string): unknown };
+
 export async function createDetectorOutputs(config: LookoutConfig, logger: Logger): Promise<DetectorOutputsResult> {
-  const detect = new LateDetectControl();
+  let target: DetectTarget | undefined;
+  const detect: DetectControl = {
+    set: async (id, on) => {
+      if (!target) throw new CommandError('conflict', 'the detector is still starting; try again');
+      return target.setDetect(id, on);
+    },
+    status: (id) => (target ? target.status(id) : { ready: false }),
+  };
   const plane = new ControlPlane({ config, logger: logger.child({ component: 'control' }), detect, role: 'detector' });
   await plane.start();
   // Zone counts share the count topic shape, `<prefix>/<zone>/<label>` (retained, vanished labels
@@ -34,7 +45,9 @@ export async function createDetectorOutputs(config: LookoutConfig, logger: Logge
   return {
     sink,
     plane,
-    attach: (service) => detect.bind(service),
+    attach: (service) => {
+      target = service;
+    },
     close: async () => {
       snapshots?.close();
       await plane.stop(config.shutdown_timeout);

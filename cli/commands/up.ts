@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError } from '../../common/config/load.ts';
 import { createLogger } from '../../common/log.ts';
 import { runUp, UpConfigError, type ShutdownTrigger } from '../../appliance/up.ts';
+import { handleShutdownSignals } from '../../common/process/signals.ts';
 
 export const summary = 'run everything from lookout.yml (mediamtx, gateway, supervised detector); the demo when there is no config';
 
@@ -14,11 +15,15 @@ SIGTERM/SIGINT stop within shutdown_timeout; a second signal stops at once.
 --http-port sets the demo's HTTP port (default 8080; 0 picks free ports for the gateway and detector).
 `;
 
-/** First signal: bounded shutdown. Second: immediate. */
-function processSignals(): ShutdownTrigger & { dispose(): void } {
-  let count = 0;
+/**
+ * The one signal handler (common/process/signals.ts) driving runUp's trigger: the first signal asks
+ * for the bounded shutdown, the second for the immediate one (runUp SIGKILLs the detector group and
+ * the pipelines), and the process leaves 200 ms later.
+ */
+function processSignals(): ShutdownTrigger & { dispose(): void; finished(code: number): void } {
   let requested!: () => void;
   let immediate!: () => void;
+  let finished!: (code: number) => void;
   const trigger = {
     requested: new Promise<void>((resolve) => {
       requested = resolve;
@@ -27,24 +32,18 @@ function processSignals(): ShutdownTrigger & { dispose(): void } {
       immediate = resolve;
     }),
   };
-  const onSignal = () => {
-    count++;
-    if (count === 1) requested();
-    else {
-      immediate();
-      // Give the immediate path a moment to SIGKILL the detector group, then leave.
-      setTimeout(() => process.exit(130), 200).unref();
-    }
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  return {
-    ...trigger,
-    dispose: () => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+  const done = new Promise<number>((resolve) => {
+    finished = resolve;
+  });
+  const signals = handleShutdownSignals({
+    stop: () => {
+      requested();
+      return done;
     },
-  };
+    kill: () => immediate(),
+    exitDelayMs: 200,
+  });
+  return { ...trigger, dispose: () => signals.dispose(), finished };
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -72,6 +71,7 @@ export async function run(argv: string[]): Promise<number> {
       shutdown: signals,
       ...(httpPort !== undefined ? { demoHttpPort: httpPort } : {}),
     });
+    signals.finished(code);
     // Everything was stopped; a stray handle must not keep a stopped appliance alive.
     setTimeout(() => process.exit(code), 2000).unref();
     return code;

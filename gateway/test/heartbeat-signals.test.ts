@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { pino } from 'pino';
 import { Heartbeat } from '../heartbeat.ts';
-import { handleShutdownSignals } from '../shutdown-signals.ts';
+import { handleShutdownSignals } from '../../common/process/signals.ts';
 
 function capture(): { lines: Array<Record<string, unknown>>; stream: Writable } {
   const lines: Array<Record<string, unknown>> = [];
