@@ -18,7 +18,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { createServer, type Server, type Socket } from 'node:net';
 import { after, before, test } from 'node:test';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { execa, type ResultPromise } from 'execa';
+import { execa } from 'execa';
 import mqtt from 'mqtt';
 import { parseConfig } from '../../common/config/load.ts';
 import type { LookoutConfig } from '../../common/config/schema.ts';
@@ -28,6 +28,7 @@ import { startMosquitto, startNatsServer, waitFor, type Mosquitto, type NatsServ
 import { api, tempDir, testsrcCamera, type TempDir } from '../../test/support/gateway-harness.ts';
 import { startRtspStandIn, type RtspStandIn } from '../../test/support/rtsp-stand-in.ts';
 import { GatewayProcess } from '../gateway-process.ts';
+import { subscribeCounting } from './mqtt-count.ts';
 
 let mosquitto: Mosquitto;
 let nats: NatsServer;
@@ -89,40 +90,6 @@ async function startProcess(config: LookoutConfig): Promise<GatewayProcess> {
   const gateway = new GatewayProcess(config, silentLogger(), { reconnectMs: 200 });
   await gateway.start();
   return gateway;
-}
-
-/** `mosquitto_sub -v` on `filter` (with `-R`: no retained messages), ready once a probe came through. */
-async function subscribe(filter: string, probeTopic: string, retained = false): Promise<{ lines: () => string[]; stop: () => Promise<void> }> {
-  const url = new URL(mosquitto.url);
-  const child: ResultPromise = execa('mosquitto_sub', ['-h', url.hostname, '-p', url.port, '-v', ...(retained ? [] : ['-R']), '-t', filter, '-t', probeTopic], {
-    reject: false,
-    forceKillAfterDelay: 2000,
-    buffer: false,
-  });
-  let text = '';
-  child.stdout?.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
-  const lines = () => text.split('\n').filter((line) => line.length > 0 && !line.startsWith(probeTopic));
-  const probe = await mqtt.connectAsync(mosquitto.url, { reconnectPeriod: 0 });
-  try {
-    await waitFor(
-      async () => {
-        await probe.publishAsync(probeTopic, 'probe', { qos: 0 });
-        await new Promise((resolve) => setTimeout(resolve, 100));
-        return text.includes(probeTopic);
-      },
-      10_000,
-      'mosquitto_sub subscribed',
-    );
-  } finally {
-    await probe.endAsync();
-  }
-  return {
-    lines,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await child;
-    },
-  };
 }
 
 /** One MQTT request/response client (MQTT 5 responseTopic + correlation data). */
@@ -237,7 +204,7 @@ void test('exactly one stream/state publication per pause and per resume over HT
   const site = config.nats?.site ?? '';
   const manager = gateway.service.manager;
   await waitFor(() => manager.status('cam1').state === 'running', 30_000, 'cam1 running');
-  const sub = await subscribe(`${prefix}/cam1/stream/state`, `${prefix}-probe/x`);
+  const sub = await subscribeCounting(mosquitto.url, `${prefix}/cam1/stream/state`, `${prefix}-probe/x`);
   t.after(() => sub.stop());
   const commander = await mqtt.connectAsync(mosquitto.url, { reconnectPeriod: 0 });
   t.after(() => commander.endAsync());
@@ -267,7 +234,7 @@ void test('start order: a start that fails (HTTP port taken) publishes no online
   const address = taken.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   const prefix = `aborted${runs}`;
-  const sub = await subscribe(`${prefix}/#`, `${prefix}-probe/x`, true);
+  const sub = await subscribeCounting(mosquitto.url, `${prefix}/#`, `${prefix}-probe/x`, true);
   t.after(() => sub.stop());
   const config = processConfig({ prefix, httpPort: port });
   const gateway = new GatewayProcess(config, silentLogger(), { reconnectMs: 200 });
