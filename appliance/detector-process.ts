@@ -6,7 +6,9 @@
  *
  * Start order: the control plane first (the detector needs its sink from its first frame), then
  * the service; detect commands before the service is up get a `conflict` reply (the detector
- * service is built by its static `start()`, so its control is bound once it exists). Stop: the
+ * service is built by its static `start()`, so its control is bound once it exists). A user's
+ * detect-off is durable (`<state_dir>/desired-detect.json`): re-applied right after the service
+ * started (its decoder runs for that moment), before the process reports ready. Stop: the
  * service drains (in-flight inferences reach the sink), then the control plane flushes within
  * `shutdown_timeout`; memoized, `closed` after.
  */
@@ -50,6 +52,8 @@ export class DetectorProcess {
       });
       this.#service = service;
       outputs.attach(service);
+      const off = await outputs.restoreDesired();
+      if (off.length > 0) this.logger.info({ cameras: off }, 'detection kept off for cameras a user turned it off for (desired-detect.json)');
       this.#state.started();
     } catch (error) {
       await this.stop().catch(() => undefined);

@@ -7,6 +7,7 @@
  */
 import type { LookoutConfig } from '../common/config/schema.ts';
 import type { Logger } from '../common/log.ts';
+import { CameraSetFile } from '../common/camera-set-file.ts';
 import { ControlPlane } from './control-plane.ts';
 import type { DetectControl } from './controls.ts';
 import { CommandError } from './envelope.ts';
@@ -16,17 +17,25 @@ export interface DetectorOutputsResult {
   sink: ControlPlane & { zoneCounts(zone: string, counts: Record<string, number>): void; snapshot(message: SnapshotMessage): void };
   plane: ControlPlane;
   attach(service: { setDetect(id: string, on: boolean): Promise<unknown> | unknown; status(id?: string): unknown }): void;
+  /** Re-applies the user's detect-off choices kept from earlier runs (after attach); resolves with those cameras. */
+  restoreDesired(): Promise<string[]>;
   close(): Promise<void>;
 }
+
+export const DESIRED_DETECT_FILE = 'desired-detect.json';
 
 type DetectTarget = { setDetect(id: string, on: boolean): Promise<unknown> | unknown; status(id?: string): unknown };
 
 export async function createDetectorOutputs(config: LookoutConfig, logger: Logger): Promise<DetectorOutputsResult> {
   let target: DetectTarget | undefined;
+  // The user's detect-off choices survive a restart (<state_dir>/desired-detect.json; detect.on clears).
+  const detectOff = new CameraSetFile(config.state_dir, DESIRED_DETECT_FILE, 'detect_off', logger);
   const detect: DetectControl = {
     set: async (id, on) => {
       if (!target) throw new CommandError('conflict', 'the detector is still starting; try again');
-      return target.setDetect(id, on);
+      const result = await target.setDetect(id, on);
+      detectOff.set(id, !on);
+      return result;
     },
     status: (id) => (target ? target.status(id) : { ready: false }),
   };
@@ -47,6 +56,12 @@ export async function createDetectorOutputs(config: LookoutConfig, logger: Logge
     plane,
     attach: (service) => {
       target = service;
+    },
+    restoreDesired: async () => {
+      const cameras = detectOff.ids().filter((id) => config.cameras.some((camera) => camera.id === id));
+      // Through the table, so the retained detect/state follows.
+      for (const camera of cameras) await plane.table.execute({ command: 'detect.off', camera }, 'http');
+      return cameras;
     },
     close: async () => {
       snapshots?.close();

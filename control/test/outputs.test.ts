@@ -4,11 +4,13 @@
  * gateway role's one source of stream states (the manager's events, appliance/gateway-process.ts).
  */
 import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import Fastify from 'fastify';
 import { silentLogger } from '../../common/log.ts';
-import { createDetectorOutputs } from '../detector-outputs.ts';
+import { createDetectorOutputs, DESIRED_DETECT_FILE } from '../detector-outputs.ts';
 import { ControlPlane } from '../control-plane.ts';
 import { FakeDetectControl, FakeStreamControl } from './fake-controls.ts';
 import { tempDir, testConfig } from './helpers.ts';
@@ -57,4 +59,26 @@ void test('gateway role: stream states come only from the manager events (a comm
   assert.deepEqual(published, ['cam1:false'], 'one publication for the state change');
   await plane.stop(2000);
   assert.equal(emitter.listenerCount('state'), 0, 'stop removes the state listener');
+});
+
+void test('detector outputs: a detect-off survives a restart (desired-detect.json, 0600) and detect.on clears it', async (t) => {
+  const config = testConfig({ stateDir: tempDir(t), cameras: [{ id: 'cam1' }, { id: 'cam2' }] });
+  const file = join(config.state_dir, DESIRED_DETECT_FILE);
+  const first = await createDetectorOutputs(config, silentLogger());
+  const before = new FakeDetectControl(['cam1', 'cam2']);
+  first.attach({ setDetect: (id, on) => before.set(id, on), status: (id) => before.status(id) });
+  assert.equal((await first.plane.table.execute({ command: 'detect.off', camera: 'cam2' })).status, 'ok');
+  await first.close();
+  assert.equal(statSync(file).mode & 0o777, 0o600);
+  assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { detect_off: ['cam2'] });
+
+  const second = await createDetectorOutputs(config, silentLogger());
+  t.after(() => second.close());
+  const after = new FakeDetectControl(['cam1', 'cam2']);
+  second.attach({ setDetect: (id, on) => after.set(id, on), status: (id) => after.status(id) });
+  assert.deepEqual(await second.restoreDesired(), ['cam2']);
+  assert.equal(after.enabled.get('cam2'), false, 'the restarted detector has detection off again');
+  assert.equal(after.enabled.get('cam1'), true);
+  assert.equal((await second.plane.table.execute({ command: 'detect.on', camera: 'cam2' })).status, 'ok');
+  assert.deepEqual(JSON.parse(readFileSync(file, 'utf8')), { detect_off: [] });
 });
