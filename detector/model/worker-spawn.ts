@@ -1,4 +1,5 @@
 import { Worker } from 'node:worker_threads';
+import { deadline, DeadlineError } from '../../common/lifecycle/deadline.ts';
 import { ModelError } from './errors.ts';
 import type { WorkerInit, WorkerMessage } from './worker-protocol.ts';
 
@@ -11,39 +12,32 @@ export function spawnInferenceWorker(init: WorkerInit): Worker {
 
 /**
  * Resolves with the worker's `ready` message; rejects (ModelError) on its init error, an early
- * exit or crash, or when it has not loaded the model within `timeoutMs`. Removes its listeners either way.
+ * exit or crash, or when it has not loaded the model within `timeoutMs` (the shared deadline()).
+ * Removes its listeners either way.
  */
-export function awaitReady(worker: Worker, timeoutMs: number): Promise<ReadyMessage> {
-  return new Promise((resolve, reject) => {
-    const done = (): void => {
-      clearTimeout(timer);
+export async function awaitReady(worker: Worker, timeoutMs: number): Promise<ReadyMessage> {
+  let detach = (): void => {};
+  const loaded = new Promise<ReadyMessage>((resolve, reject) => {
+    const onMessage = (message: WorkerMessage): void => {
+      if (message.type === 'ready') resolve(message);
+      else if (message.type === 'init-error') reject(new ModelError(message.message));
+    };
+    const onError = (error: Error): void => reject(new ModelError(`inference worker failed while loading: ${error.message}`));
+    const onExit = (code: number): void => reject(new ModelError(`inference worker exited with code ${code} while loading`));
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
+    detach = () => {
       worker.off('message', onMessage);
       worker.off('error', onError);
       worker.off('exit', onExit);
     };
-    const onMessage = (message: WorkerMessage): void => {
-      if (message.type === 'ready') {
-        done();
-        resolve(message);
-      } else if (message.type === 'init-error') {
-        done();
-        reject(new ModelError(message.message));
-      }
-    };
-    const onError = (error: Error): void => {
-      done();
-      reject(new ModelError(`inference worker failed while loading: ${error.message}`));
-    };
-    const onExit = (code: number): void => {
-      done();
-      reject(new ModelError(`inference worker exited with code ${code} while loading`));
-    };
-    const timer = setTimeout(() => {
-      done();
-      reject(new ModelError(`inference worker did not load the model within ${timeoutMs} ms`));
-    }, timeoutMs);
-    worker.on('message', onMessage);
-    worker.on('error', onError);
-    worker.on('exit', onExit);
   });
+  try {
+    return await deadline(loaded, timeoutMs, 'inference worker model load');
+  } catch (error) {
+    throw error instanceof DeadlineError ? new ModelError(`inference worker did not load the model within ${timeoutMs} ms`) : error;
+  } finally {
+    detach();
+  }
 }
