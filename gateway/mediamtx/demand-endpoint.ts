@@ -18,7 +18,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { secretsEqual } from '../../common/password.ts';
-import { errorEnvelope } from '../http-errors.ts';
+import { errorCodeOf, errorEnvelope } from '../http-errors.ts';
 import { isLoopback } from './auth-policy.ts';
 import { DEMAND_SECRET_HEADER } from './boot-secrets.ts';
 
@@ -72,11 +72,11 @@ export class DemandLeases {
   }
 }
 
-/** Maps the manager's refusals by error name, so this file does not depend on its module. */
+/** Maps the manager's refusals by the code each error carries (the one table's codes), never by name. */
 function refusalStatus(error: unknown): 404 | 409 | 503 {
-  const name = (error as { name?: string } | null)?.name;
-  if (name === 'UnknownCameraError') return 404;
-  if (name === 'SlotsExhaustedError' || name === 'CameraPausedError') return 409;
+  const code = errorCodeOf(error);
+  if (code === 'unknown_camera') return 404;
+  if (code === 'conflict') return 409;
   return 503;
 }
 

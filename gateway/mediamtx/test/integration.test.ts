@@ -14,6 +14,7 @@ import { silentLogger } from '../../../common/log.ts';
 import { createMediamtxIntegration, localGatewayUrl } from '../integration.ts';
 import { MediamtxNotFoundError } from '../errors.ts';
 import { DEMAND_SECRET_ENV, DEMAND_SECRET_HEADER } from '../boot-secrets.ts';
+import { SlotsExhaustedError } from '../../pipeline-errors.ts';
 
 const FAKE = fileURLToPath(new URL('../../../test/fixtures/fake-mediamtx/fake-mediamtx.mjs', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));
@@ -35,7 +36,7 @@ void test('start renders into state_dir and waits for readiness; routes answer; 
       },
       { env: {} },
     );
-    const refusal = Object.assign(new Error('all 1 slots in use'), { name: 'SlotsExhaustedError' });
+    const refusal = new SlotsExhaustedError('cam1', 1, ['cam2']);
     const parts = createMediamtxIntegration(config, { logger: silentLogger(), cwd: REPO, manager: () => ({ acquireDemand: () => Promise.reject(refusal) }) });
     await parts.start!();
     try {
