@@ -64,6 +64,11 @@ for (const clean of [false, true]) {
         assert.equal(log.count, 1);
         assert.equal(log.list[0]?.check, 'orphan');
         assert.match(log.list[0]?.detail ?? '', new RegExp(`^sleep ${child} still alive`));
+        process.kill(child, 'SIGKILL');
+        await waitFor(() => !isAlive(child), 5000, 'the leaked child gone');
+        observe(check, Date.now() + 3000);
+        assert.equal(check.lingeredMs.length, 1, 'how long the orphan outlived its stop is recorded');
+        assert.ok((check.lingeredMs[0] ?? 0) >= 1500);
       }
     } finally {
       try {

@@ -42,6 +42,8 @@ export class OrphanCheck {
   readonly #seen = new Map<string, Tracked>();
   /** Distinct processes ever tracked. */
   tracked = 0;
+  /** For each reported orphan that later went away: ms from its stop to its disappearance. */
+  readonly lingeredMs: number[] = [];
 
   constructor(
     readonly log: ViolationLog,
@@ -60,6 +62,8 @@ export class OrphanCheck {
     }
     for (const [key, entry] of this.#seen) {
       if (!alive.has(key)) {
+        // How long a reported orphan outlived its supervisor's stop, for the report.
+        if (entry.reported && entry.stoppedAt !== undefined && this.lingeredMs.length < 100) this.lingeredMs.push(now - entry.stoppedAt);
         this.#seen.delete(key);
         continue;
       }

@@ -148,6 +148,7 @@ async function run(): Promise<number> {
       notes: {
         outbox_disk: rig.disk,
         processes_tracked: checks.orphans.tracked,
+        orphans_lingered_ms: checks.orphans.lingeredMs,
         healthz_samples: checks.health.samples,
         healthz_slowest_ms: Math.round(checks.health.slowest),
         slot_samples: checks.slots.samples,
