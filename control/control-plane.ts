@@ -41,7 +41,8 @@ import { NatsTransport } from './nats-transport.ts';
 import { Outbox } from './outbox.ts';
 import { registerOutboxMetrics } from './outbox-metrics.ts';
 import { RecentEvents } from './recent-events.ts';
-import { forwardStreamStates, streamStateOf, type StreamStateSource } from './stream-state.ts';
+import { DEFAULT_LABELS, RetainedStates, type StreamStateUpdate } from './retained-states.ts';
+import { forwardStreamStates, type StreamStateSource } from './stream-state.ts';
 
 export interface ControlPlaneOptions {
   config: LookoutConfig;
@@ -60,19 +61,13 @@ export interface ControlPlaneOptions {
   reconnectMs?: number;
 }
 
-/** Stream state as the gateway reports it. */
-export interface StreamStateUpdate {
-  on: boolean;
-  /** False when the camera is failing (HA entities of the camera become unavailable). */
-  available?: boolean;
-}
+export type { StreamStateUpdate } from './retained-states.ts';
 
 /** A per-frame detection result; only `camera` is read here, the rest is passed through. */
 export interface FrameResultLike {
   camera: string;
 }
 
-const DEFAULT_LABELS = ['person'];
 
 export class ControlPlane {
   readonly role: ControlRole;
@@ -84,7 +79,7 @@ export class ControlPlane {
   readonly jetstream: JetStreamSink | undefined;
   readonly discovery: HaDiscovery | undefined;
   readonly #formatter = new FrigateEventFormatter();
-  readonly #counts = new Map<string, Map<string, number>>();
+  readonly #states: RetainedStates;
   readonly #jsonl: JsonlEventFile | undefined;
   readonly #state = new ServiceState('control plane');
   readonly #unforward: (() => void) | undefined;
@@ -160,6 +155,14 @@ export class ControlPlane {
     if (!config.mqtt && !config.nats) {
       this.#jsonl = new JsonlEventFile(config.state_dir, config.outbox.jsonl_max_bytes, config.outbox.jsonl_files);
     }
+    this.#states = new RetainedStates({
+      cameras: config.cameras,
+      mqtt: this.mqtt,
+      nats: this.nats,
+      stream: options.stream !== undefined,
+      detect: options.detect !== undefined,
+      streamStates: options.streamStates,
+    });
     // Subscribed now, so no state before start() is missed: MQTT caches retained states until it
     // connects (NATS state notifications are best-effort and only sent while connected).
     if (options.streamStates) this.#unforward = forwardStreamStates(options.streamStates, (camera, update) => this.publishStreamState(camera, update));
@@ -190,7 +193,7 @@ export class ControlPlane {
       });
       mqtt.onConnect(() => this.outbox.kick('mqtt'));
       this.discovery?.attach();
-      this.#publishInitialStates(mqtt);
+      this.#states.initial();
     }
     const nats = this.nats;
     if (nats) {
@@ -253,18 +256,12 @@ export class ControlPlane {
 
   /** For the gateway: the stream of `camera` changed (retained `stream/state` and camera availability). */
   publishStreamState(camera: string, state: StreamStateUpdate | 'ON' | 'OFF'): void {
-    const update = typeof state === 'string' ? { on: state === 'ON' } : state;
-    if (this.mqtt) {
-      this.mqtt.publishRetained(this.mqtt.topics.state(camera, 'stream'), update.on ? 'ON' : 'OFF');
-      if (update.available !== undefined) this.mqtt.publishRetained(this.mqtt.topics.cameraAvailable(camera), update.available ? 'online' : 'offline', { onStop: 'offline' });
-    }
-    this.nats?.publishState(camera, 'stream', update.on);
+    this.#states.stream(camera, typeof state === 'string' ? { on: state === 'ON' } : state);
   }
 
   /** For the detector: detection of `camera` was turned on/off outside the command table. */
   publishDetectState(camera: string, on: boolean): void {
-    this.mqtt?.publishRetained(this.mqtt.topics.state(camera, 'detect'), on ? 'ON' : 'OFF');
-    this.nats?.publishState(camera, 'detect', on);
+    this.#states.detect(camera, on);
   }
 
   // --- DetectionSink (detector/publisher.ts) ---
@@ -287,36 +284,11 @@ export class ControlPlane {
 
   /** Object counts per label: retained `<prefix>/<camera>/<label>`, only on change; vanished labels go to 0. */
   counts(camera: string, counts: Record<string, number>): void {
-    const mqtt = this.mqtt;
-    if (!mqtt || !this.#accepting) return;
-    const previous = this.#counts.get(camera) ?? new Map<string, number>();
-    const next = new Map(Object.entries(counts));
-    for (const label of previous.keys()) if (!next.has(label)) next.set(label, 0);
-    for (const [label, count] of next) {
-      if (previous.get(label) !== count) mqtt.publishRetained(mqtt.topics.count(camera, label), String(count));
-    }
-    this.#counts.set(camera, new Map([...next].filter(([, count]) => count > 0)));
-  }
-
-  #publishInitialStates(mqtt: MqttTransport): void {
-    for (const camera of this.options.config.cameras) {
-      if (this.options.stream) {
-        const source = this.options.streamStates;
-        const update = source && camera.enabled ? streamStateOf(source.status(camera.id)) : { on: camera.enabled, available: true };
-        mqtt.publishRetained(mqtt.topics.state(camera.id, 'stream'), update.on ? 'ON' : 'OFF');
-        mqtt.publishRetained(mqtt.topics.cameraAvailable(camera.id), update.available === false ? 'offline' : 'online', { onStop: 'offline' });
-      }
-      if (this.options.detect) {
-        mqtt.publishRetained(mqtt.topics.state(camera.id, 'detect'), (camera.detect?.enabled ?? true) ? 'ON' : 'OFF');
-        for (const label of camera.detect?.labels ?? DEFAULT_LABELS) mqtt.publishRetained(mqtt.topics.count(camera.id, label), '0');
-      }
-    }
+    if (this.#accepting) this.#states.counts(camera, counts);
   }
 
   #onState(change: StateChange): void {
-    if (change.kind === 'stream') {
-      if (!this.options.streamStates) this.publishStreamState(change.camera, { on: change.on });
-    }
-    else this.publishDetectState(change.camera, change.on);
+    if (change.kind === 'detect') this.publishDetectState(change.camera, change.on);
+    else if (!this.options.streamStates) this.publishStreamState(change.camera, { on: change.on });
   }
 }

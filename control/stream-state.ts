@@ -4,7 +4,7 @@
  * so `<prefix>/<camera>/stream/state` and `<prefix>/<camera>/available` follow real lifetimes, not
  * only commands. Structural types only: the control plane does not import the gateway.
  */
-import type { StreamStateUpdate } from './control-plane.ts';
+import type { StreamStateUpdate } from './retained-states.ts';
 
 /** Pipeline states in which the stream is wanted (ON); `paused`/`stopped`/`stopping` are OFF. */
 const ON_STATES = new Set(['waiting', 'starting', 'running', 'backoff']);
