@@ -18,12 +18,13 @@
  * after warm-up from /proc/self/stat (utime + stime: children excluded).
  *
  * Options: --only gateway|quiet|busy (repeatable), --max-cameras N (default 16), --model PATH
- * (default ../shared/models/yolov8n-arch-320.onnx), --threads N (default: all cores), --window S
+ * (default ../shared/models/yolov8n-arch-320.onnx), --threads N (default: what `detector.threads: auto`
+ * gives one worker), --window S
  * (seconds measured per step, default 20), --gateway-window S (default 30), --width/--height of the
  * clips (default 640×360, a typical detect sub-stream). Prints one JSON object.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -35,6 +36,7 @@ import { decoderInputFrom } from '../../detector/decoder-args.ts';
 import { letterboxFor } from '../../detector/frame-parser.ts';
 import { HwaccelFallback } from '../../detector/hwaccel.ts';
 import { InferencePool } from '../../detector/inference-pool.ts';
+import { autoThreads } from '../../detector/model/cpu-budget.ts';
 import { DetectorMetrics } from '../../detector/metrics.ts';
 import { DEFAULT_GATE, DEFAULT_MOTION } from '../../detector/motion/settings.ts';
 import type { FrameResult } from '../../detector/publisher.ts';
@@ -57,7 +59,8 @@ function args() {
       only: { type: 'string', multiple: true },
       'max-cameras': { type: 'string', default: '16' },
       model: { type: 'string', default: resolve(ROOT, '../shared/models/yolov8n-arch-320.onnx') },
-      threads: { type: 'string', default: String(availableParallelism()) },
+      // What `detector.threads: auto` gives one worker on this machine (every core but one).
+      threads: { type: 'string', default: String(autoThreads(1)) },
       window: { type: 'string', default: '20' },
       'gateway-window': { type: 'string', default: '30' },
       pipelines: { type: 'string', default: '32' },
