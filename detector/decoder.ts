@@ -1,12 +1,14 @@
 /**
  * One camera's decoder: a supervised ffmpeg child that delivers letterboxed RGB24 frames (and, if
  * asked, the same frames at a useful resolution from a second output, for snapshots). It restarts
- * on exit or stall with exponential backoff (jittered, reset after a stable run), falls back from a
+ * on exit or stall through the shared restart loop (common/lifecycle: exponential backoff with
+ * jitter, reset after a stable run), falls back from a
  * hardware decoder that fails to start or dies early to software (retrying hardware later), and can
  * hold its output (SIGSTOP/SIGCONT of the child's group) for callers that must not drop frames.
  * `stop()` is idempotent and returns only once the child's exit has been observed.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
+import type { BackoffOptions } from '../common/lifecycle/backoff.ts';
+import { RestartLoop, type LifetimeOutcome } from '../common/lifecycle/restart-loop.ts';
 import type { Logger } from '../common/log.ts';
 import { SupervisedChild, type ChildExit } from '../common/child/supervised-child.ts';
 import { buildDecoderArgs, FULL_FRAME_FD, type DecodeStrategy, type DecoderInput } from './decoder-args.ts';
@@ -14,12 +16,8 @@ import { FrameAssembler, type DecodedFrame } from './frame-parser.ts';
 import type { ConcreteHwaccel, HwaccelFallback } from './hwaccel.ts';
 import { PpmFrameParser, type FullFrame } from './latest-frame/full-frame.ts';
 
-export interface DecoderBackoff {
-  initialMs: number;
-  maxMs: number;
-  /** A run at least this long resets the backoff. */
-  resetAfterMs: number;
-}
+/** Restart pacing (common/lifecycle/backoff.ts); `resetAfterMs`: a run at least this long resets it. */
+export type DecoderBackoff = BackoffOptions;
 
 /** Something a decoder did that metrics and logs care about. */
 export type DecoderEvent =
@@ -144,16 +142,36 @@ export class Decoder {
     await this.#loop;
   }
 
+  /** The shared restart loop (common/lifecycle); a lifetime ends at a run that needs a backoff. */
   async #run(): Promise<DecoderEnd> {
-    const { options } = this;
-    let backoff = options.backoff.initialMs;
     let last: DecoderEnd = { ok: true, reason: 'stopped', stderrTail: [] };
-    while (!this.#stopping) {
+    const loop = new RestartLoop<string>({
+      backoff: this.options.backoff,
+      signal: this.#abort.signal,
+      run: async () => {
+        const outcome = await this.#lifetime();
+        last = outcome.last;
+        return outcome.next;
+      },
+      onBackoff: ({ delayMs }) =>
+        this.options.logger.warn({ camera: this.options.name, reason: last.reason, stderr: last.stderrTail.slice(-3), retryInMs: delayMs }, 'decoder ended; restarting'),
+    });
+    await loop.run();
+    return this.#stopping ? { ok: true, reason: 'stopped', stderrTail: last.stderrTail, ...(last.exit ? { exit: last.exit } : {}) } : last;
+  }
+
+  /**
+   * Runs the child until an end that calls for a backoff (or for no restart at all). A switch to
+   * hardware or a fallback to software starts the next run at once, without a backoff.
+   */
+  async #lifetime(): Promise<{ last: DecoderEnd; next: LifetimeOutcome<string> }> {
+    const { options } = this;
+    for (;;) {
       const choice = options.hwaccel.active();
       this.#currentMode = choice.mode;
       const run = await this.#runOnce(choice.mode, choice.device);
-      last = run.end;
-      if (this.#stopping) break;
+      const last = run.end;
+      if (this.#stopping) return { last, next: { end: true } };
       if (run.retryHardware) {
         options.logger.info({ camera: options.name, hwaccel: options.hwaccel.preferred.mode }, 'retrying hardware decode');
         continue;
@@ -171,20 +189,11 @@ export class Decoder {
         options.onEvent?.({ type: 'fallback', from: choice.mode, reason: run.end.reason });
         continue;
       }
-      if (!options.restart) break;
+      if (!options.restart) return { last, next: { end: true } };
       this.#restarts++;
       options.onEvent?.({ type: 'restart', reason: run.end.reason });
-      if (run.exit.endedAt - run.exit.startedAt >= options.backoff.resetAfterMs) backoff = options.backoff.initialMs;
-      const wait = backoff * (0.8 + Math.random() * 0.4);
-      options.logger.warn({ camera: options.name, reason: run.end.reason, stderr: run.end.stderrTail.slice(-3), retryInMs: Math.round(wait) }, 'decoder ended; restarting');
-      backoff = Math.min(backoff * 2, options.backoff.maxMs);
-      try {
-        await sleep(wait, undefined, { signal: this.#abort.signal });
-      } catch {
-        break;
-      }
+      return { last, next: { restart: run.end.reason, ranMs: run.exit.endedAt - run.exit.startedAt } };
     }
-    return this.#stopping ? { ok: true, reason: 'stopped', stderrTail: last.stderrTail, ...(last.exit ? { exit: last.exit } : {}) } : last;
   }
 
   async #runOnce(mode: ConcreteHwaccel, device: string | undefined): Promise<{ end: DecoderEnd; exit: ChildExit; frames: number; retryHardware: boolean }> {

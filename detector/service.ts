@@ -4,8 +4,8 @@
  * Shutdown is two-phase under one hard deadline: stop intake (decoders stopped, nothing new
  * dispatched), let in-flight inferences finish and reach the sink, then close the pool.
  */
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { detectorDecoderSettings } from '../common/config/detector-decoder.ts';
 import { detectorHttpSettings } from '../common/config/detector-http.ts';
 import type { LookoutConfig } from '../common/config/schema.ts';
 import type { CameraConfig } from '../common/config/schema-gateway.ts';
@@ -18,14 +18,15 @@ import { chooseHwaccel, HwaccelFallback, probeHwaccelEnvironment, type HwaccelEn
 import { DetectorMetrics } from './metrics.ts';
 import { gateSettingsFrom, motionSettingsFrom } from './motion/settings.ts';
 import { autoThreads } from './model/cpu-budget.ts';
+import { DEMO_MODEL_PATH } from './model/demo-model.ts';
 import type { DetectionSink } from './publisher.ts';
 import { Scheduler, type InferenceRunner } from './scheduler.ts';
 import { Pictures } from './snapshots/pictures.ts';
 import { probeKeyframeInterval } from './stream-probe.ts';
 import { trackSettingsFromCamera } from './track/settings.ts';
 
-/** The bundled test model (detector-model's fixture), used when `detector.model` is not set. */
-export const DEFAULT_MODEL_PATH = fileURLToPath(new URL('../test/fixtures/models/boxes-yolov8.onnx', import.meta.url));
+/** The bundled demo model (models/README.md), used when `detector.model` is not set. */
+export const DEFAULT_MODEL_PATH = DEMO_MODEL_PATH;
 
 /** What the service needs from the pool (InferencePool satisfies it; tests may pass a named fake). */
 export interface PoolLike extends InferenceRunner {
@@ -164,6 +165,7 @@ export class DetectorService {
     const hwChoice = chooseHwaccel(camera.detect?.hwaccel ?? config.detector.hwaccel, env, config.detector.hwaccel_device);
     logger.info({ camera: camera.id, strategy, keyframeInterval, hwaccel: hwChoice.mode, why: hwChoice.reason, fps: detect.fps }, 'camera decoder plan');
     const minScore = camera.detect?.min_score ?? config.detector.min_score;
+    const decoderSettings = detectorDecoderSettings(config);
     return new CameraDetector({
       id: camera.id,
       decoder: {
@@ -177,10 +179,10 @@ export class DetectorService {
         stallMs: camera.timeouts.stall,
         startMs: camera.timeouts.start,
         ioTimeoutMs: camera.timeouts.io,
-        stopGraceMs: config.pipelines.stop_grace,
+        stopGraceMs: decoderSettings.stopGraceMs,
         hwEarlyFrames: config.detector.hwaccel_min_frames,
         hwEarlyMs: config.detector.hwaccel_early_exit,
-        backoff: { initialMs: config.pipelines.backoff_initial, maxMs: config.pipelines.backoff_max, resetAfterMs: config.pipelines.backoff_reset_after },
+        backoff: decoderSettings.backoff,
         ...(this.#pictures ? { fullFrameHeight: this.#pictures.frameHeight(camera.id), onFullFrame: (frame) => this.#pictures?.latest.put(camera.id, frame) } : {}),
       },
       hwaccel: new HwaccelFallback(hwChoice, config.detector.hwaccel_retry_after),
