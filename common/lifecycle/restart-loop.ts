@@ -2,8 +2,9 @@
  * The one restart loop: start → wait for the lifetime to end (exit, failure, or stop) → back off
  * (exponential, jitter, cap, reset after a stable run: backoff.ts) → start again, until the signal
  * aborts or a lifetime says it is the last. Used by pipelines, the mediamtx sidecar, `lookout up`'s
- * detector child, decoders, inference workers and the outbox's retries, which used to carry five
- * loops with three backoff styles.
+ * detector child and the decoders (the inference pool's event-driven worker restarts and the
+ * outbox's retries use its Backoff and sleep directly); they used to carry five loops with three
+ * backoff styles.
  *
  * The loop owns only pacing and counting; what a lifetime is (spawn a child, wait for a slot, open
  * a worker) stays with the caller's `run`, which must end promptly when `signal` aborts. A stop
