@@ -7,7 +7,7 @@ import type { LookoutConfig } from '../common/config/schema.ts';
 import type { Logger } from '../common/log.ts';
 import { SD_NOTIFY_ENV, SdNotify } from '../common/sd-notify.ts';
 import { resolveFfmpegPath } from '../gateway/ffmpeg-info.ts';
-import { ChildRegistry, killOrphans } from '../gateway/orphans.ts';
+import { ChildRegistry, killOrphans } from '../common/child/orphan-registry.ts';
 import { ChildRestarter } from './child-restarter.ts';
 import { bannerLines, eventLine } from './console-output.ts';
 import { ensureDemoClip } from './demo-clip.ts';

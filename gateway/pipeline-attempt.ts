@@ -1,7 +1,7 @@
 import { SupervisedChild, type ChildExit } from '../common/child/supervised-child.ts';
 import type { Logger } from '../common/log.ts';
 import { FfmpegProgressParser } from './ffmpeg-progress.ts';
-import type { ChildRegistry } from './orphans.ts';
+import type { ChildRegistry } from '../common/child/orphan-registry.ts';
 import type { Lease } from './slot-pool.ts';
 
 /**

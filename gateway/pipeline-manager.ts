@@ -5,7 +5,7 @@ import type { BackoffOptions } from '../common/lifecycle/backoff.ts';
 import { RESTART_REASONS, type CameraStatus, type RestartReason } from './camera-state.ts';
 import { CommandQueue } from './command-queue.ts';
 import { DesiredState } from './desired-state.ts';
-import { ChildRegistry, killOrphans } from './orphans.ts';
+import { ChildRegistry, killOrphans } from '../common/child/orphan-registry.ts';
 import { Pipeline, type PipelineCamera } from './pipeline.ts';
 import type { Launcher } from './pipeline-attempt.ts';
 import {
@@ -21,7 +21,7 @@ export type { LaunchSpec, Launcher } from './pipeline-attempt.ts';
 export type { CameraStatus, CameraStateName, CameraMode, RestartReason } from './camera-state.ts';
 export { CAMERA_STATES, RESTART_REASONS } from './camera-state.ts';
 export * from './pipeline-errors.ts';
-export { StateDirInUseError } from './orphans.ts';
+export { StateDirInUseError } from '../common/child/orphan-registry.ts';
 
 /**
  * The gateway's pipelines: one supervisor per camera, a shared slot pool (the hard limit), the

@@ -3,7 +3,7 @@ import { deadline } from '../common/lifecycle/deadline.ts';
 import { RestartLoop, type LifetimeOutcome } from '../common/lifecycle/restart-loop.ts';
 import type { Logger } from '../common/log.ts';
 import { CameraState, type CameraMode, type CameraStatus, type RestartReason } from './camera-state.ts';
-import type { ChildRegistry } from './orphans.ts';
+import type { ChildRegistry } from '../common/child/orphan-registry.ts';
 import { PipelineAttempt, type AttemptOutcome, type Launcher, type LaunchSpec } from './pipeline-attempt.ts';
 import { PipelineStartError, StartTimeoutError } from './pipeline-errors.ts';
 import type { Lease, SlotPool } from './slot-pool.ts';

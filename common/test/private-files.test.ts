@@ -8,7 +8,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, write
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensurePrivateDirSync, ensurePrivateDir } from '../private-files.ts';
-import { ChildRegistry } from '../../gateway/orphans.ts';
+import { ChildRegistry } from '../child/orphan-registry.ts';
 import { createBootSecrets } from '../../gateway/mediamtx/boot-secrets.ts';
 import { SegmentStore } from '../../control/outbox-segments.ts';
 import { saveCursor } from '../../control/outbox-cursors.ts';

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { groupMembers, isAlive, readStartTime } from '../../common/proc.ts';
-import { ChildRegistry, CHILDREN_FILE, killOrphans, readChildRecords, StateDirInUseError } from '../orphans.ts';
+import { ChildRegistry, CHILDREN_FILE, killOrphans, readChildRecords, StateDirInUseError } from '../../common/child/orphan-registry.ts';
 import { camera, fixture, fixtureSpec, makeManager, waitFor } from './pipeline-helpers.ts';
 
 function tempDir(): string {

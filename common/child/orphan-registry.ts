@@ -1,9 +1,9 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sleep } from '../common/lifecycle/sleep.ts';
-import { descendants, groupMembers, isAlive, readStartTime } from '../common/proc.ts';
-import type { Logger } from '../common/log.ts';
-import { ensurePrivateDirSync } from '../common/private-files.ts';
+import { sleep } from '../lifecycle/sleep.ts';
+import { descendants, groupMembers, isAlive, readStartTime } from '../proc.ts';
+import type { Logger } from '../log.ts';
+import { ensurePrivateDirSync } from '../private-files.ts';
 
 /**
  * Children outlive a gateway that is SIGKILLed (nothing runs on SIGKILL, and execa-style cleanup
@@ -11,9 +11,9 @@ import { ensurePrivateDirSync } from '../common/private-files.ts';
  * with its pid and kernel start time; the next start ends the process group of each record whose
  * start time still matches (a reused pid has a different start time and is left alone).
  *
- * Every supervisor keeps one: the pipeline manager (`children.json`: the publish ffmpegs) and
- * `lookout up` (`up-children.json`: the detector child). A record's own descendants in other
- * process groups (the detector's decoder ffmpegs) are ended with it.
+ * Every supervisor keeps one: the pipeline manager (`children.json`: the publish ffmpegs), the
+ * detector (`detector-children.json`: its decoder ffmpegs) and `lookout up` (`up-children.json`:
+ * the detector child). A record's own descendants in other process groups are ended with it.
  */
 
 export interface ChildRecord {
