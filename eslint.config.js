@@ -71,7 +71,6 @@ export default tseslint.config(
   {
     files: [
       'gateway/pipeline-manager.ts', // stop-all deadline (issue 11 item 2, gateway service shape)
-      'gateway/orphans.ts', // SIGKILL wait (issue 11 item 7, orphan registry)
       'control/command-table.ts', // per-command deadline (issue 11 item 4, one command route)
       'appliance/up.ts', // detector stop wait (issue 11 items 3/7, wiring and orphans)
       'detector/snapshots/pictures.ts', // picture close deadline (snapshots work in progress)
