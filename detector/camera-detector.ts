@@ -55,6 +55,12 @@ export interface CameraDetectorOptions {
   motion?: MotionSettings;
   /** Motion gate settings (default: DEFAULT_GATE, gate on). */
   gate?: GateSettings;
+  /**
+   * The detector's orphan registry (`<state_dir>/detector-children.json`): every decoder child is
+   * recorded while it lives, so a detector that is SIGKILLed leaves nothing that its supervisor
+   * (`lookout up`, or the next start) cannot find and end.
+   */
+  children?: { add(pid: number, owner: string): boolean; remove(pid: number): void };
 }
 
 /** Status for the HTTP API and the control plane. */
@@ -273,7 +279,11 @@ export class CameraDetector implements ScheduledCamera {
         metrics.hwaccelFallbacks.inc({ camera: this.id });
         break;
       case 'started':
+        if (event.pid !== undefined) this.options.children?.add(event.pid, this.id);
         logger.debug({ camera: this.id, pid: event.pid, hwaccel: event.hwaccel }, 'decoder started');
+        break;
+      case 'exited':
+        if (event.pid !== undefined) this.options.children?.remove(event.pid);
         break;
     }
   }

@@ -22,6 +22,8 @@ export type DecoderBackoff = BackoffOptions;
 /** Something a decoder did that metrics and logs care about. */
 export type DecoderEvent =
   | { type: 'started'; pid: number | undefined; hwaccel: ConcreteHwaccel }
+  /** The child's exit was observed (it and its process group are gone). */
+  | { type: 'exited'; pid: number | undefined }
   | { type: 'restart'; reason: string }
   | { type: 'fallback'; from: ConcreteHwaccel; reason: string };
 
@@ -264,6 +266,7 @@ export class Decoder {
       Math.max(100, Math.min(1000, Math.floor(options.stallMs / 4))),
     );
     const exit = await child.exited;
+    options.onEvent?.({ type: 'exited', pid: child.pid });
     // Frames still in the pipe when ffmpeg exited are delivered before this run counts as over.
     await child.outputEnded;
     clearInterval(watchdog);

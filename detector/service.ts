@@ -6,6 +6,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { detectorDecoderSettings } from '../common/config/detector-decoder.ts';
+import { ChildRegistry, DETECTOR_CHILDREN_FILE, killOrphans } from '../common/child/orphan-registry.ts';
 import { detectorHttpSettings } from '../common/config/detector-http.ts';
 import type { LookoutConfig } from '../common/config/schema.ts';
 import type { CameraConfig } from '../common/config/schema-gateway.ts';
@@ -84,6 +85,7 @@ export class DetectorService {
   readonly #cameras = new Map<string, CameraDetector>();
   #scheduler: Scheduler | undefined;
   #pool: PoolLike | undefined;
+  #children: ChildRegistry | undefined;
   #pictures: Pictures | undefined;
   #app: FastifyInstance | undefined;
   #httpPort: number | undefined;
@@ -117,6 +119,11 @@ export class DetectorService {
     const { config, logger } = this.options;
     const detector = config.detector;
     secrets.add(detector.read_password);
+    // Decoders a previous detector left behind (it was SIGKILLed) end before new ones start; from
+    // here on every decoder child is recorded, pid + start time, for whoever comes next.
+    const { killed } = await killOrphans(config.state_dir, logger, 2000, DETECTOR_CHILDREN_FILE);
+    if (killed.length > 0) logger.warn({ count: killed.length }, 'ended decoders left by a previous detector');
+    this.#children = new ChildRegistry(config.state_dir, DETECTOR_CHILDREN_FILE);
     const pool = await this.options.createPool({
       modelPath: detector.model ?? DEFAULT_MODEL_PATH,
       ...(detector.labels_file ? { labelsFile: detector.labels_file } : {}),
@@ -195,6 +202,7 @@ export class DetectorService {
       },
       motion: motionSettingsFrom(camera.motion),
       gate: gateSettingsFrom(camera.detect),
+      ...(this.#children ? { children: this.#children } : {}),
       scheduler,
       tracker,
       sink: this.#pictures?.sink ?? this.options.sink,

@@ -26,6 +26,7 @@ import { attackRows, commandRows, type Expect, type Mode, type Row } from './sup
 import { tempDir, testConfig, testsrcCamera, waitUntil, type TempDir } from './support/gateway-harness.ts';
 import { rawRequest, type RawReply } from './support/raw-http.ts';
 import { startRtspStandIn, type RtspStandIn } from './support/rtsp-stand-in.ts';
+import { tempStateDir } from './support/temp-state.ts';
 
 const TOKEN = 'attack-table-token-5c1e';
 const NO_HW = { renderNodes: [], ffmpegHwaccels: [], ffmpegDecoders: [], nvidiaDevice: false, v4l2m2mDevice: false };
@@ -153,6 +154,7 @@ async function gatewayTable(mode: Mode): Promise<void> {
 
 async function detectorTable(mode: Mode): Promise<void> {
   const config = parseConfig({
+    state_dir: tempStateDir(),
     shutdown_timeout: '10s',
     // The detector inherits the gateway's http.token (and limits) unless detector.http sets its own.
     http: { ...(mode === 'token' ? { token: TOKEN } : {}), body_limit_bytes: 4096, request_timeout: '1s' },

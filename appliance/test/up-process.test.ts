@@ -168,6 +168,21 @@ void test('`lookout up` SIGKILLed: the next start ends every process of the firs
   // Give a crash-looping detector the time to show it (first backoff is 1 s).
   await new Promise((r) => setTimeout(r, 3000));
   assert.doesNotMatch(second.output(), /EADDRINUSE|detector exited|restarting in/, `the new detector started once:\n${second.output().slice(-2000)}`);
+
+  // The detector alone SIGKILLed while `up` lives on: its decoders (own process groups, re-parented
+  // to init) are ended at once from the detector's registry, not when their next write fails.
+  const detectorPids = processesMentioning(`detector --config ${configFile}`).map((line) => Number(line.split(':')[0]));
+  assert.equal(detectorPids.length, 1, `one detector: ${JSON.stringify(processesMentioning(dir))}`);
+  const decoders = processesMentioning(clip)
+    .map((line) => Number(line.split(':')[0]))
+    .filter((pid) => !detectorPids.includes(pid))
+    .map((pid) => ({ pid, startTime: readStartTime(pid) }));
+  assert.ok(decoders.length >= 1, 'the detector has a decoder');
+  process.kill(detectorPids[0]!, 'SIGKILL');
+  const decodersAlive = () => decoders.filter(({ pid, startTime }) => startTime !== undefined && readStartTime(pid) === startTime && isAlive(pid));
+  await waitUntil(() => decodersAlive().length === 0, 5000, `the killed detector's decoders to end (alive: ${JSON.stringify(decodersAlive())})`);
+  assert.equal(second.child.exitCode, null, 'lookout up keeps running');
+  await waitUntil(detectorHealthy, 90_000, 'the restarted detector serving');
   second.child.kill('SIGTERM');
   await runs[1]?.exited;
 });

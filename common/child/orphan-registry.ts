@@ -42,12 +42,16 @@ export class StateDirInUseError extends Error {
   constructor(
     readonly stateDir: string,
     readonly ownerPid: number,
+    readonly what = 'gateway',
   ) {
-    super(`state dir "${stateDir}" is in use by another running gateway (pid ${ownerPid}); give each instance its own state_dir`);
+    super(`state dir "${stateDir}" is in use by another running ${what} (pid ${ownerPid}); give each instance its own state_dir`);
   }
 }
 
 export const CHILDREN_FILE = 'children.json';
+
+/** The detector's registry of its decoder children (swept by the next detector and by `lookout up` when its detector dies). */
+export const DETECTOR_CHILDREN_FILE = 'detector-children.json';
 
 /** The on-disk list of live children. Writes are synchronous and atomic (temp file + rename). */
 export class ChildRegistry {
@@ -138,8 +142,9 @@ export async function killOrphans(stateDir: string, logger?: Logger, waitMs = 20
   const file = readRegistryFile(stateDir, logger, registryFile);
   const { owner } = file;
   const ended: number[] = [];
-  if (owner && owner.pid !== process.pid && readStartTime(owner.pid) === owner.startTime) {
-    throw new StateDirInUseError(stateDir, owner.pid);
+  // A killed owner that nobody reaped yet (a zombie: some pid 1s never reap) is not running.
+  if (owner && owner.pid !== process.pid && readStartTime(owner.pid) === owner.startTime && isAlive(owner.pid)) {
+    throw new StateDirInUseError(stateDir, owner.pid, registryFile === DETECTOR_CHILDREN_FILE ? 'detector' : 'gateway');
   }
   for (const record of file.children) {
     if (readStartTime(record.pid) !== record.startTime) {

@@ -10,6 +10,7 @@ import { IouTracker } from '../tracker.ts';
 import { tempDir } from './clips.ts';
 import { liveChildren } from './leak-probe.ts';
 import { renderQuietClip, type ObjectWindow } from './motion-clips.ts';
+import { tempStateDir } from '../../test/support/temp-state.ts';
 
 // The detector service on a real ffmpeg clip (file source read in real time, real test model):
 // a person crosses early, then the lights go on. The lights are a whole-frame reset, not motion,
@@ -30,6 +31,7 @@ function metric(text: string, name: string): number {
 
 void test('lights on: a counted whole-frame reset, not motion, no new event; gate counts in /metrics match the frame results', async () => {
   const config = parseConfig({
+    state_dir: tempStateDir(),
     shutdown_timeout: '10s',
     cameras: [{ id: 'yard', source: `file://${clip}`, detect: { fps: 5, read_from: 'source', decode: 'all', stationary_interval: 5 }, motion: { threshold: 30 } }],
     detector: { hwaccel: 'none', workers: 1, threads: 1 },

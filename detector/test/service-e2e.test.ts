@@ -9,6 +9,7 @@ import { DetectorService, mediamtxReadUrl, cameraDecoderInput } from '../service
 import { IouTracker } from '../tracker.ts';
 import { CAR, matchRate, PERSON, renderClip, tempDir } from './clips.ts';
 import { liveChildren } from './leak-probe.ts';
+import { tempStateDir } from '../../test/support/temp-state.ts';
 
 const dir = tempDir();
 const clip = join(dir.path, 'boxes.mp4');
@@ -17,6 +18,7 @@ after(() => dir.dispose());
 
 void test('mediamtx read URL carries the detector credential; read_from: source uses the camera source', () => {
   const config = parseConfig({
+    state_dir: tempStateDir(),
     detector: { read_user: 'det', read_password: 'p@ss word!' },
     mediamtx: { rtsp_port: 8555 },
     cameras: [
@@ -31,6 +33,7 @@ void test('mediamtx read URL carries the detector credential; read_from: source 
 
 void test('service end to end (file source, real model): detections on the known boxes, tracks and counts', async () => {
   const config = parseConfig({
+    state_dir: tempStateDir(),
     shutdown_timeout: '10s',
     cameras: [{ id: 'yard', source: `file://${clip}`, detect: { fps: 5, read_from: 'source', decode: 'auto', min_score: 0.5 } }],
     detector: { hwaccel: 'auto', workers: 1, threads: 1 },

@@ -11,6 +11,7 @@ import { IouTracker } from '../tracker.ts';
 import { renderClip, tempDir } from './clips.ts';
 import { FakeSlowInferencePool } from './fake-inference-pool.ts';
 import { activeResources, liveChildren, openFds, processListeners } from './leak-probe.ts';
+import { tempStateDir } from '../../test/support/temp-state.ts';
 
 const dir = tempDir();
 const clip = join(dir.path, 'clip.mp4');
@@ -21,6 +22,7 @@ const NO_HW = { renderNodes: [], ffmpegHwaccels: [], ffmpegDecoders: [], nvidiaD
 
 function config() {
   return parseConfig({
+    state_dir: tempStateDir(),
     shutdown_timeout: '10s',
     pipelines: { stop_grace: '2s', backoff_initial: '100ms', backoff_max: '500ms' },
     cameras: [

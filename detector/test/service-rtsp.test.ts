@@ -12,6 +12,7 @@ import { DetectorService } from '../service.ts';
 import { IouTracker } from '../tracker.ts';
 import { CAR, PERSON, renderClip, tempDir } from './clips.ts';
 import { liveChildren } from './leak-probe.ts';
+import { tempStateDir } from '../../test/support/temp-state.ts';
 
 // The RTSP server here is the `rtsp-streaming-server` stand-in (NOT mediamtx): UDP transport only.
 const dir = tempDir();
@@ -41,6 +42,7 @@ void test('service reads an RTSP stream (udp) and finds the moving boxes; the UR
   const logger = pino({ level: 'debug' }, new Writable({ write: (chunk: Buffer, _enc, done) => (logged.push(chunk.toString()), done()) }));
   const source = server.readUrl('yard').replace('rtsp://', 'rtsp://viewer:hunter2-secret@');
   const config = parseConfig({
+    state_dir: tempStateDir(),
     shutdown_timeout: '10s',
     cameras: [{ id: 'yard', source, rtsp_transport: 'udp', detect: { fps: 2, read_from: 'source', decode: 'all' } }],
     detector: { hwaccel: 'none', workers: 1, threads: 1 },

@@ -11,6 +11,7 @@ import { DetectorService } from '../service.ts';
 import { IouTracker } from '../tracker.ts';
 import { renderClip, tempDir } from './clips.ts';
 import { liveChildren } from './leak-probe.ts';
+import { tempStateDir } from '../../test/support/temp-state.ts';
 
 /*
  * A real pool whose inference deadline (50 ms) is shorter than a 640 session.run: every frame
@@ -27,6 +28,7 @@ const BIG_MODEL = fileURLToPath(new URL('../../../shared/models/yolov8n-arch-640
 
 void test('an overrunning inference (real pool, 50 ms deadline, 640 model) is counted failed; the service keeps going and stops cleanly', { skip: !existsSync(BIG_MODEL) && `no ${BIG_MODEL} here` }, async () => {
   const config = parseConfig({
+    state_dir: tempStateDir(),
     shutdown_timeout: '10s',
     cameras: [{ id: 'slow', source: `file://${clip}`, detect: { fps: 5, read_from: 'source', decode: 'all', motion_gate: false } }],
     detector: { model: BIG_MODEL, hwaccel: 'none', workers: 1, threads: 1, inference_timeout: '50ms' },

@@ -12,6 +12,7 @@ import { DetectorService } from '../service.ts';
 import { ObjectTracker } from '../tracker.ts';
 import { CAR, PERSON, renderClip, tempDir } from './clips.ts';
 import { liveChildren } from './leak-probe.ts';
+import { tempStateDir } from '../../test/support/temp-state.ts';
 
 const dir = tempDir();
 const clip = join(dir.path, 'yard.mp4');
@@ -20,6 +21,7 @@ after(() => dir.dispose());
 
 void test('service (real clip, real model): zones from the config reach events and zone counts; the object mask drops the car; pausing ends the objects', async () => {
   const config = parseConfig({
+    state_dir: tempStateDir(),
     shutdown_timeout: '10s',
     cameras: [
       {
