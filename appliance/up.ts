@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { freeLoopbackPort } from '../common/net/free-port.ts';
 import { loadConfigFile } from '../common/config/load.ts';
 import type { LookoutConfig } from '../common/config/schema.ts';
 import type { Logger } from '../common/log.ts';
@@ -96,19 +96,6 @@ async function prepare(options: UpOptions, env: NodeJS.ProcessEnv): Promise<Prep
   const configFile = join(stateDir, 'demo.lookout.yml');
   writeFileSync(configFile, `${JSON.stringify(demoConfigInput(demoOptions), null, 2)}\n`, { mode: 0o600 });
   return { config, configFile, demo: true, mediamtx: bin !== undefined };
-}
-
-/** A TCP port free on loopback right now (bind 0, read it, close); the detector binds it next. */
-function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 function detectorEnv(env: NodeJS.ProcessEnv, demo: boolean): NodeJS.ProcessEnv {

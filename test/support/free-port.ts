@@ -1,14 +1,2 @@
-import { createServer } from 'node:net';
-
-/** Asks the OS for a free loopback TCP port (bind port 0, read it back, close). */
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** Tests ask for free loopback ports through the same helper the appliance uses. */
+export { freeLoopbackPort as freePort } from '../../common/net/free-port.ts';
