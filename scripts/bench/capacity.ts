@@ -30,23 +30,18 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { silentLogger } from '../../common/log.ts';
 import { parseConfig } from '../../common/config/load.ts';
 import { CameraDetector } from '../../detector/camera-detector.ts';
-import { decoderInputFrom } from '../../detector/decoder-args.ts';
 import { letterboxFor } from '../../detector/frame-parser.ts';
-import { HwaccelFallback } from '../../detector/hwaccel.ts';
 import { InferencePool } from '../../detector/inference-pool.ts';
 import { autoThreads } from '../../detector/model/cpu-budget.ts';
-import { DetectorMetrics } from '../../detector/metrics.ts';
-import { DEFAULT_GATE, DEFAULT_MOTION } from '../../detector/motion/settings.ts';
 import type { FrameResult } from '../../detector/publisher.ts';
 import { Scheduler } from '../../detector/scheduler.ts';
 import { renderQuietClip, type ObjectWindow } from '../../detector/test/motion-clips.ts';
-import { IouTracker } from '../../detector/tracker.ts';
 import { GatewayService } from '../../gateway/service.ts';
 import { OwnedChild } from '../soak/child.ts';
 import { CLOCK_TICKS, cpuTicks } from '../soak/proc-table.ts';
+import { benchCamera } from './detector-motion.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FPS = 5;
@@ -204,29 +199,7 @@ async function detectorSweep(clip: string, pool: InferencePool, options: { maxCa
     for (let count = 1; count <= options.maxCameras; count++) {
       const id = `cam${count}`;
       results.set(id, []);
-      const cam = new CameraDetector({
-        id,
-        decoder: {
-          input: decoderInputFrom(clip, { loop: true, realtime: true }),
-          strategy: 'all',
-          fps: FPS,
-          width: pool.info.inputWidth,
-          height: pool.info.inputHeight,
-          restart: true,
-          stallMs: 30_000,
-          startMs: 30_000,
-          backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 },
-        },
-        hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
-        postprocess: { minScore: 0.5, iouThreshold: 0.45 },
-        scheduler,
-        tracker: new IouTracker(),
-        sink: { frame: (result) => results.get(id)?.push(result), event: () => undefined, counts: () => undefined },
-        metrics: new DetectorMetrics(),
-        logger: silentLogger(),
-        motion: { ...DEFAULT_MOTION },
-        gate: { ...DEFAULT_GATE, enabled: true },
-      });
+      const cam = benchCamera({ id, clip, pool, scheduler, gate: true, loop: true, restart: true, onFrame: (result) => results.get(id)?.push(result) });
       cameras.push(cam);
       scheduler.add(cam);
       await cam.resume();

@@ -56,7 +56,20 @@ function processCpu(): number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-function camera(id: string, clip: string, pool: InferencePool, scheduler: Scheduler, gate: boolean, loop: boolean, onFrame: (result: FrameResult) => void): CameraDetector {
+/** One camera of a benchmark: a clip played in real time through the real camera path (software decode, 5 fps). */
+export interface BenchCameraOptions {
+  id: string;
+  clip: string;
+  pool: InferencePool;
+  scheduler: Scheduler;
+  gate: boolean;
+  loop: boolean;
+  /** Restart the decoder after it ends (a looping camera that must survive hiccups). */
+  restart?: boolean;
+  onFrame: (result: FrameResult) => void;
+}
+
+export function benchCamera({ id, clip, pool, scheduler, gate, loop, restart = false, onFrame }: BenchCameraOptions): CameraDetector {
   return new CameraDetector({
     id,
     decoder: {
@@ -65,7 +78,7 @@ function camera(id: string, clip: string, pool: InferencePool, scheduler: Schedu
       fps: FPS,
       width: pool.info.inputWidth,
       height: pool.info.inputHeight,
-      restart: false,
+      restart,
       stallMs: 30_000,
       startMs: 30_000,
       backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 },
@@ -86,7 +99,7 @@ function camera(id: string, clip: string, pool: InferencePool, scheduler: Schedu
 async function gatedRun(clip: string, seconds: number, pool: InferencePool, gate: boolean) {
   const scheduler = new Scheduler({ runner: pool, capacity: pool.capacity, deadlineMs: 62_000 });
   const results: FrameResult[] = [];
-  const cam = camera(gate ? 'gate-on' : 'gate-off', clip, pool, scheduler, gate, false, (result) => results.push(result));
+  const cam = benchCamera({ id: gate ? 'gate-on' : 'gate-off', clip, pool, scheduler, gate, loop: false, onFrame: (result) => results.push(result) });
   scheduler.add(cam);
   const before = { self: processCpu(), children: procTimes('self').children };
   const started = performance.now();
@@ -110,7 +123,7 @@ async function gatedRun(clip: string, seconds: number, pool: InferencePool, gate
 async function quietCore(clip: string, pool: InferencePool, seconds: number) {
   const scheduler = new Scheduler({ runner: pool, capacity: pool.capacity, deadlineMs: 62_000 });
   let frames = 0;
-  const cam = camera('quiet', clip, pool, scheduler, true, true, () => frames++);
+  const cam = benchCamera({ id: 'quiet', clip, pool, scheduler, gate: true, loop: true, onFrame: () => frames++ });
   scheduler.add(cam);
   await cam.resume();
   await sleep(3000);
