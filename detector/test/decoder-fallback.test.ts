@@ -55,7 +55,8 @@ void test('a hardware decoder that really fails here (vaapi, no /dev/dri) falls 
   assert.equal(end.ok, true, end.reason);
   assert.deepEqual(
     events.map((event) => (event.type === 'started' ? `started:${event.hwaccel}` : event.type)),
-    ['started:vaapi', 'fallback', 'started:none'],
+    // Each child's exit is reported (the detector's orphan registry forgets it then).
+    ['started:vaapi', 'exited', 'fallback', 'started:none', 'exited'],
   );
   assert.equal(hw.fallbacks, 1);
   assert.ok(hw.retryAt > Date.now(), 'hardware is retried later, not now');
