@@ -171,7 +171,7 @@ export async function runUp(options: UpOptions): Promise<number> {
 function startDetector(options: UpOptions, prepared: Prepared, env: NodeJS.ProcessEnv, notify: SdNotify): ChildRestarter {
   const command = options.detectorCommand ?? { command: process.execPath, args: [LOOKOUT_BIN, 'detector', '--config', prepared.configFile] };
   const log = options.logger.child({ component: 'detector-supervisor' });
-  const registry = new ChildRegistry(prepared.config.state_dir, UP_CHILDREN_FILE);
+  const registry = new ChildRegistry(prepared.config.state_dir, UP_CHILDREN_FILE, 'lookout up');
   let current: number | undefined;
   const restarter = new ChildRestarter({
     spec: {

@@ -123,7 +123,7 @@ export class DetectorService {
     // here on every decoder child is recorded, pid + start time, for whoever comes next.
     const { killed } = await killOrphans(config.state_dir, logger, 2000, DETECTOR_CHILDREN_FILE);
     if (killed.length > 0) logger.warn({ count: killed.length }, 'ended decoders left by a previous detector');
-    this.#children = new ChildRegistry(config.state_dir, DETECTOR_CHILDREN_FILE);
+    this.#children = new ChildRegistry(config.state_dir, DETECTOR_CHILDREN_FILE, 'detector');
     const pool = await this.options.createPool({
       modelPath: detector.model ?? DEFAULT_MODEL_PATH,
       ...(detector.labels_file ? { labelsFile: detector.labels_file } : {}),

@@ -24,10 +24,12 @@ export interface ChildRecord {
   owner: string;
 }
 
-/** The gateway process that wrote the file, so a second gateway on the same state dir is caught. */
+/** The process that wrote the file, so a second instance on the same state dir is caught. */
 export interface RegistryOwner {
   pid: number;
   startTime: number;
+  /** What the owner is (`gateway`, `detector`, `lookout up`), for the refusal message. */
+  role?: string;
 }
 
 interface RegistryFile {
@@ -35,13 +37,14 @@ interface RegistryFile {
   children: ChildRecord[];
 }
 
-/** Another live gateway process owns this state dir (its children must not be killed). */
+/** Another live instance (gateway, detector, lookout up) owns this registry (its children must not be killed). */
 export class StateDirInUseError extends Error {
   override name = 'StateDirInUseError';
   readonly code = 'conflict';
   constructor(
     readonly stateDir: string,
     readonly ownerPid: number,
+    /** The owner's recorded role; files from before roles were recorded were the gateway's. */
     readonly what = 'gateway',
   ) {
     super(`state dir "${stateDir}" is in use by another running ${what} (pid ${ownerPid}); give each instance its own state_dir`);
@@ -62,6 +65,8 @@ export class ChildRegistry {
   constructor(
     readonly stateDir: string,
     readonly file: string = CHILDREN_FILE,
+    /** Written into the file as the owner's role (see RegistryOwner). */
+    readonly role: string = 'gateway',
   ) {
     this.path = join(stateDir, file);
   }
@@ -89,7 +94,7 @@ export class ChildRegistry {
     const temp = `${this.path}.${process.pid}.${++this.#seq}.tmp`;
     const ownerStart = readStartTime(process.pid);
     const body: RegistryFile = {
-      ...(ownerStart !== undefined ? { owner: { pid: process.pid, startTime: ownerStart } } : {}),
+      ...(ownerStart !== undefined ? { owner: { pid: process.pid, startTime: ownerStart, role: this.role } } : {}),
       children: this.records(),
     };
     writeFileSync(temp, `${JSON.stringify(body)}\n`, { mode: 0o600 });
@@ -113,7 +118,10 @@ function readRegistryFile(stateDir: string, logger?: Logger, file = CHILDREN_FIL
         Number.isInteger(record.pid) && record.pid > 1 && Number.isInteger(record.startTime) && typeof record.owner === 'string',
     );
     const owner = parsed.owner;
-    const validOwner = owner && Number.isInteger(owner.pid) && Number.isInteger(owner.startTime) ? owner : undefined;
+    const validOwner =
+      owner && Number.isInteger(owner.pid) && Number.isInteger(owner.startTime)
+        ? { pid: owner.pid, startTime: owner.startTime, ...(typeof owner.role === 'string' ? { role: owner.role.slice(0, 32) } : {}) }
+        : undefined;
     return { ...(validOwner ? { owner: validOwner } : {}), children };
   } catch (error) {
     logger?.warn({ path, err: error }, 'ignoring unreadable children file');
@@ -144,7 +152,7 @@ export async function killOrphans(stateDir: string, logger?: Logger, waitMs = 20
   const ended: number[] = [];
   // A killed owner that nobody reaped yet (a zombie: some pid 1s never reap) is not running.
   if (owner && owner.pid !== process.pid && readStartTime(owner.pid) === owner.startTime && isAlive(owner.pid)) {
-    throw new StateDirInUseError(stateDir, owner.pid, registryFile === DETECTOR_CHILDREN_FILE ? 'detector' : 'gateway');
+    throw new StateDirInUseError(stateDir, owner.pid, owner.role);
   }
   for (const record of file.children) {
     if (readStartTime(record.pid) !== record.startTime) {

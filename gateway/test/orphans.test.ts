@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { once } from 'node:events';
 import { test } from 'node:test';
 import { groupMembers, isAlive, readStartTime } from '../../common/proc.ts';
-import { ChildRegistry, CHILDREN_FILE, killOrphans, readChildRecords, StateDirInUseError } from '../../common/child/orphan-registry.ts';
+import { ChildRegistry, CHILDREN_FILE, DETECTOR_CHILDREN_FILE, killOrphans, readChildRecords, StateDirInUseError } from '../../common/child/orphan-registry.ts';
 import { camera, fixture, fixtureSpec, makeManager, waitFor } from './pipeline-helpers.ts';
 
 function tempDir(): string {
@@ -38,7 +38,7 @@ void test('ChildRegistry writes pid and start time atomically and forgets exited
     assert.equal(registry.add(process.pid, 'self'), true);
     const onDisk = JSON.parse(readFileSync(join(dir, CHILDREN_FILE), 'utf8')) as { owner: unknown; children: unknown[] };
     assert.deepEqual(onDisk.children, [{ pid: process.pid, startTime: readStartTime(process.pid), owner: 'self' }]);
-    assert.deepEqual(onDisk.owner, { pid: process.pid, startTime: readStartTime(process.pid) });
+    assert.deepEqual(onDisk.owner, { pid: process.pid, startTime: readStartTime(process.pid), role: 'gateway' });
     assert.equal(registry.add(2 ** 22 + 7, 'gone'), false, 'a pid that does not exist is not recorded');
     registry.remove(process.pid);
     assert.deepEqual(readChildRecords(dir), []);
@@ -152,6 +152,23 @@ void test('a manager process killed with SIGKILL leaves children that the next s
         // already gone
       }
     }
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+void test("a detector's decoder registry owned by a live detector is refused in the detector's name; a dead owner is not", async () => {
+  const dir = tempDir();
+  const otherDetector = spawnDetached('sleep', ['1000']);
+  try {
+    const owner = { pid: otherDetector.pid, startTime: readStartTime(otherDetector.pid), role: 'detector' };
+    writeFileSync(join(dir, DETECTOR_CHILDREN_FILE), JSON.stringify({ owner, children: [] }));
+    await assert.rejects(killOrphans(dir, undefined, 100, DETECTOR_CHILDREN_FILE), /in use by another running detector \(pid \d+\)/);
+    // Once it is dead (gone, or a zombie nobody reaped: isAlive says false for both), it owns nothing.
+    process.kill(otherDetector.pid, 'SIGKILL');
+    await waitFor('the owner to die', () => !isAlive(otherDetector.pid));
+    await killOrphans(dir, undefined, 100, DETECTOR_CHILDREN_FILE);
+  } finally {
+    await killAndReap(otherDetector);
     rmSync(dir, { recursive: true, force: true });
   }
 });
