@@ -7,6 +7,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { silentLogger } from '../../common/log.ts';
+import { decoderInputFrom } from '../decoder-args.ts';
+import type { DecoderOptions } from '../decoder.ts';
+import { HwaccelFallback } from '../hwaccel.ts';
 
 export interface MovingBox {
   /** ffmpeg colour, e.g. 0xE01818. */
@@ -91,3 +95,25 @@ export function matchRate(lines: Array<{ pts: number; detections: Array<{ label:
   return total === 0 ? 0 : hits / total;
 }
 
+
+/**
+ * A software decoder over a file, run once to its end: the settings decoder tests and benchmarks
+ * share (every frame unless `fps` is given, 320×320 model frames, generous stall/start bounds); pass
+ * what a test is about.
+ */
+export function fileDecoderOptions(path: string, options: Partial<DecoderOptions> & Pick<DecoderOptions, 'onFrame'>): DecoderOptions {
+  return {
+    name: 'test',
+    input: decoderInputFrom(path),
+    strategy: 'all',
+    width: 320,
+    height: 320,
+    hwaccel: new HwaccelFallback({ mode: 'none', reason: 'test' }, 60_000),
+    restart: false,
+    stallMs: 20_000,
+    startMs: 20_000,
+    backoff: { initialMs: 100, maxMs: 100, resetAfterMs: 1000 },
+    logger: silentLogger(),
+    ...options,
+  };
+}

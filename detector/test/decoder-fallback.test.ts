@@ -9,7 +9,7 @@ import { Decoder, type DecoderEvent } from '../decoder.ts';
 import { decoderInputFrom } from '../decoder-args.ts';
 import type { DecodedFrame } from '../frame-parser.ts';
 import { HwaccelFallback } from '../hwaccel.ts';
-import { renderClip, tempDir } from './clips.ts';
+import { fileDecoderOptions, renderClip, tempDir } from './clips.ts';
 
 const dir = tempDir();
 const clip = join(dir.path, 'clip.mp4');
@@ -33,22 +33,9 @@ void test('a hardware decoder that really fails here (vaapi, no /dev/dri) falls 
   const events: DecoderEvent[] = [];
   const frames: DecodedFrame[] = [];
   const hw = new HwaccelFallback({ mode: 'vaapi', device: '/dev/dri/renderD128', reason: 'configured' }, 60_000);
-  const decoder = new Decoder({
-    name: 'cam1',
-    input: decoderInputFrom(clip),
-    strategy: 'all',
-    fps: 5,
-    width: 96,
-    height: 96,
-    hwaccel: hw,
-    restart: false,
-    stallMs: 20_000,
-    startMs: 20_000,
-    backoff: { initialMs: 100, maxMs: 100, resetAfterMs: 1000 },
-    logger,
-    onFrame: (frame) => frames.push(frame),
-    onEvent: (event) => events.push(event),
-  });
+  const decoder = new Decoder(
+    fileDecoderOptions(clip, { name: 'cam1', fps: 5, width: 96, height: 96, hwaccel: hw, logger, onFrame: (frame) => frames.push(frame), onEvent: (event) => events.push(event) }),
+  );
   decoder.start();
   const end = await decoder.ended;
   await decoder.stop();

@@ -1,12 +1,10 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { silentLogger } from '../../common/log.ts';
 import { Decoder, type DecoderEnd } from '../decoder.ts';
-import { decoderInputFrom, type DecodeStrategy } from '../decoder-args.ts';
+import type { DecodeStrategy } from '../decoder-args.ts';
 import type { DecodedFrame } from '../frame-parser.ts';
-import { HwaccelFallback } from '../hwaccel.ts';
-import { renderClip, tempDir } from './clips.ts';
+import { fileDecoderOptions, renderClip, tempDir } from './clips.ts';
 
 const dir = tempDir();
 const clip1280 = join(dir.path, '1280x720.mp4');
@@ -24,21 +22,9 @@ after(() => dir.dispose());
 
 async function decodeAll(path: string, strategy: DecodeStrategy, fps: number | undefined, size = 320): Promise<{ frames: DecodedFrame[]; end: DecoderEnd }> {
   const frames: DecodedFrame[] = [];
-  const decoder = new Decoder({
-    name: 'test',
-    input: decoderInputFrom(path),
-    strategy,
-    ...(fps !== undefined ? { fps } : {}),
-    width: size,
-    height: size,
-    hwaccel: new HwaccelFallback({ mode: 'none', reason: 'test' }, 60_000),
-    restart: false,
-    stallMs: 20_000,
-    startMs: 20_000,
-    backoff: { initialMs: 100, maxMs: 100, resetAfterMs: 1000 },
-    logger: silentLogger(),
-    onFrame: (frame) => frames.push(frame),
-  });
+  const decoder = new Decoder(
+    fileDecoderOptions(path, { strategy, ...(fps !== undefined ? { fps } : {}), width: size, height: size, onFrame: (frame) => frames.push(frame) }),
+  );
   decoder.start();
   const end = await decoder.ended;
   await new Promise((resolve) => setTimeout(resolve, 150));

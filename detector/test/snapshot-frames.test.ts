@@ -7,17 +7,15 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { silentLogger } from '../../common/log.ts';
 import { Decoder } from '../decoder.ts';
 import { EventStore } from '../event-store/event-store.ts';
 import type { DecodedFrame } from '../frame-parser.ts';
-import { HwaccelFallback } from '../hwaccel.ts';
 import { PpmFrameParser, type FullFrame } from '../latest-frame/full-frame.ts';
 import type { FrameResult } from '../publisher.ts';
 import { SnapshotFiles } from '../snapshots/snapshot-files.ts';
 import { fullyInView, SnapshotKeeper, type SnapshotLook } from '../snapshots/snapshot-keeper.ts';
 import type { TrackEvent } from '../track/types.ts';
-import { boxAt, PERSON, renderClip, tempDir } from './clips.ts';
+import { boxAt, fileDecoderOptions, PERSON, renderClip, tempDir } from './clips.ts';
 import { liveChildren } from './leak-probe.ts';
 
 const dir = tempDir('lookout-full-frames-');
@@ -55,23 +53,9 @@ void test('PPM parser: frames across any chunking, numbered from the first index
 void test('real decoder: the full-frame output carries the same frames at fullFrameHeight, index for index', { timeout: 60_000 }, async () => {
   const model: DecodedFrame[] = [];
   const full: FullFrame[] = [];
-  const decoder = new Decoder({
-    name: 'full',
-    input: { kind: 'file', path: clip, loop: false, realtime: false },
-    strategy: 'all',
-    fps: 5,
-    width: 320,
-    height: 320,
-    hwaccel: new HwaccelFallback({ mode: 'none', reason: 'test' }, 60_000),
-    restart: false,
-    stallMs: 20_000,
-    startMs: 20_000,
-    backoff: { initialMs: 100, maxMs: 100, resetAfterMs: 1000 },
-    logger: silentLogger(),
-    fullFrameHeight: 360,
-    onFrame: (frame) => model.push(frame),
-    onFullFrame: (frame) => full.push(frame),
-  });
+  const decoder = new Decoder(
+    fileDecoderOptions(clip, { name: 'full', fps: 5, fullFrameHeight: 360, onFrame: (frame) => model.push(frame), onFullFrame: (frame) => full.push(frame) }),
+  );
   decoder.start();
   const end = await decoder.ended;
   await decoder.stop();

@@ -33,6 +33,7 @@ import { Scheduler } from '../../detector/scheduler.ts';
 import { DEFAULT_MODEL_PATH } from '../../detector/service.ts';
 import { IouTracker } from '../../detector/tracker.ts';
 import { renderQuietClip, scoreWindows, twoWindows } from '../../detector/test/motion-clips.ts';
+import { fileDecoderOptions } from '../../detector/test/clips.ts';
 
 const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
 const LOOKOUT = fileURLToPath(new URL('../../bin/lookout.js', import.meta.url));
@@ -145,23 +146,17 @@ async function quietCore(clip: string, pool: InferencePool, seconds: number) {
 /** JS motion analysis per frame, on real decoded frames of the clip (no inference). */
 async function motionCost(clip: string, inputSize: number): Promise<number> {
   const frames: DecodedFrame[] = [];
-  const decoder = new Decoder({
-    name: 'bench-motion',
-    input: decoderInputFrom(clip, { loop: false, realtime: false }),
-    strategy: 'all',
-    fps: FPS,
-    width: inputSize,
-    height: inputSize,
-    hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
-    restart: false,
-    stallMs: 30_000,
-    startMs: 30_000,
-    backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 },
-    logger: silentLogger(),
-    onFrame: (frame) => {
-      if (frames.length < 40) frames.push(frame);
-    },
-  });
+  const decoder = new Decoder(
+    fileDecoderOptions(clip, {
+      name: 'bench-motion',
+      fps: FPS,
+      width: inputSize,
+      height: inputSize,
+      onFrame: (frame) => {
+        if (frames.length < 40) frames.push(frame);
+      },
+    }),
+  );
   decoder.start();
   const deadline = Date.now() + 60_000;
   while (frames.length < 40 && Date.now() < deadline) await sleep(50);
