@@ -16,6 +16,7 @@ import { JsonlFollower } from './jsonl-follower.ts';
 import { findMediamtx } from './find-mediamtx.ts';
 import { startGateway, type RunningGateway } from './gateway-runner.ts';
 import { ensurePrivateDirSync } from '../common/private-files.ts';
+import { deadline, DeadlineError } from '../common/lifecycle/deadline.ts';
 
 /**
  * `lookout up`: the whole appliance in one command. The gateway (and through it the mediamtx
@@ -211,16 +212,14 @@ function startDetector(options: UpOptions, prepared: Prepared, env: NodeJS.Proce
 }
 
 async function withDeadline(work: Promise<unknown>, ms: number, abort: Promise<void>): Promise<'done' | 'timeout' | 'aborted'> {
-  let timer: NodeJS.Timeout | undefined;
+  const aborted = new AbortController();
+  void abort.then(() => aborted.abort());
   try {
-    return await Promise.race([
-      work.then(() => 'done' as const),
-      abort.then(() => 'aborted' as const),
-      new Promise<'timeout'>((resolve) => {
-        timer = setTimeout(() => resolve('timeout'), ms);
-      }),
-    ]);
-  } finally {
-    clearTimeout(timer);
+    await deadline(work, ms, 'shutdown', { signal: aborted.signal });
+    return 'done';
+  } catch (error) {
+    if (aborted.signal.aborted) return 'aborted';
+    if (error instanceof DeadlineError) return 'timeout';
+    throw error;
   }
 }

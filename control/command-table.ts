@@ -14,6 +14,7 @@ import { z } from 'zod';
 import type { DetectControl, StreamControl } from './controls.ts';
 import { CommandError, errorCodeOf, errorReply, okReply, requestIdOf, type ReplyEnvelope } from './envelope.ts';
 import type { CommandMetrics, CommandTransport } from './command-metrics.ts';
+import { deadline, DeadlineError } from '../common/lifecycle/deadline.ts';
 
 /** Every command name; `stream.*` need a StreamControl, `detect.*` a DetectControl. */
 export const COMMANDS = [
@@ -206,13 +207,10 @@ export class CommandTable {
 
 /** Rejects with a `timeout` CommandError when `work` has not settled after `ms`. */
 async function withDeadline<T>(work: Promise<T>, ms: number, camera: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new CommandError('timeout', `command for ${camera} did not finish within ${ms} ms`)), ms);
-  });
   try {
-    return await Promise.race([work, deadline]);
-  } finally {
-    clearTimeout(timer);
+    return await deadline(work, ms, `command for ${camera}`);
+  } catch (error) {
+    if (error instanceof DeadlineError) throw new CommandError('timeout', `command for ${camera} did not finish within ${ms} ms`);
+    throw error;
   }
 }

@@ -16,6 +16,7 @@ import {
   UnknownCameraError,
 } from './pipeline-errors.ts';
 import { SlotPool } from './slot-pool.ts';
+import { settledWithin } from '../common/lifecycle/deadline.ts';
 
 export type { LaunchSpec, Launcher } from './pipeline-attempt.ts';
 export type { CameraStatus, CameraStateName, CameraMode, RestartReason } from './camera-state.ts';
@@ -270,15 +271,12 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
         pipeline.state.enter('stopped');
       }),
     );
-    const timers: NodeJS.Timeout[] = [];
-    const deadline = new Promise<void>((resolve) => {
-      timers.push(setTimeout(() => this.killAll(), Math.floor(deadlineMs * 0.8)));
-      timers.push(setTimeout(resolve, deadlineMs));
-    });
+    // Children still there at 80 % of the bound are SIGKILLed, so their exits land before it ends.
+    const killTimer = setTimeout(() => this.killAll(), Math.floor(deadlineMs * 0.8));
     try {
-      await Promise.race([stopAll, deadline]);
+      await settledWithin(stopAll, deadlineMs);
     } finally {
-      for (const timer of timers) clearTimeout(timer);
+      clearTimeout(killTimer);
     }
   }
 

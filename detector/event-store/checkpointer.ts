@@ -5,6 +5,7 @@
  * after it). If the worker fails, the main connection's automatic checkpoints are turned back on.
  */
 import { Worker } from 'node:worker_threads';
+import { settledWithin } from '../../common/lifecycle/deadline.ts';
 
 export interface CheckpointStats {
   runs: number;
@@ -55,9 +56,6 @@ export class Checkpointer {
   async close(deadlineMs = 2000): Promise<void> {
     clearInterval(this.#timer);
     this.#worker.postMessage('close');
-    let timer: NodeJS.Timeout | undefined;
-    const closed = await Promise.race([this.#exited.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs)))]);
-    clearTimeout(timer);
-    if (!closed) await this.#worker.terminate();
+    if (!(await settledWithin(this.#exited, deadlineMs))) await this.#worker.terminate();
   }
 }

@@ -18,6 +18,7 @@ import type { TrackEvent } from '../track/types.ts';
 import { SnapshotMetrics } from './metrics.ts';
 import { SnapshotFiles } from './snapshot-files.ts';
 import { SnapshotKeeper, type SnapshotLook, type WrittenSnapshot } from './snapshot-keeper.ts';
+import { settledWithin } from '../../common/lifecycle/deadline.ts';
 
 /** How often retention runs besides after each snapshot write. */
 const RETENTION_INTERVAL_MS = 10 * 60_000;
@@ -131,12 +132,10 @@ export class Pictures {
   /** Finishes snapshots in progress (for at most `deadlineMs`), then closes the store. */
   async close(deadlineMs = 5000): Promise<void> {
     clearInterval(this.#retention);
-    let timer: NodeJS.Timeout | undefined;
-    const finished = await Promise.race([
-      this.keeper.idle().then(() => this.files.idle()).then(() => true),
-      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), deadlineMs))),
-    ]);
-    clearTimeout(timer);
+    const finished = await settledWithin(
+      this.keeper.idle().then(() => this.files.idle()),
+      deadlineMs,
+    );
     // A snapshot still being written then loses its row update; the next start's sweep removes its files.
     if (!finished) this.options.logger.warn({ deadlineMs }, 'closing the event store with snapshots still being written');
     await this.store.close();
