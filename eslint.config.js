@@ -74,11 +74,6 @@ export default tseslint.config(
     ],
     rules: { 'no-restricted-syntax': 'off' },
   },
-  // Exempt for now, with the reason: the web page's routes mount the control plane's command table
-  // (POST /api/v1/commands) from inside the gateway. The fix is the single gateway wiring point
-  // (issue 11 item 3: appliance builds the routes and hands them to the gateway), being written by
-  // another engineer in this same change. Remove this block when web-routes.ts imports no control/.
-  { files: ['gateway/web/web-routes.ts'], rules: { 'no-restricted-imports': 'off' } },
   {
     files: ['**/*.js', '**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', setTimeout: 'readonly', clearTimeout: 'readonly' } },

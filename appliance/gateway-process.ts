@@ -15,6 +15,7 @@ import type { LookoutConfig } from '../common/config/schema.ts';
 import { ServiceState } from '../common/lifecycle/service-state.ts';
 import type { Logger } from '../common/log.ts';
 import { ControlPlane } from '../control/control-plane.ts';
+import { commandRoutes } from '../control/http-commands.ts';
 import type { RecentEvents } from '../control/recent-events.ts';
 import { createGatewayService } from '../gateway/create-service.ts';
 import type { GatewayService } from '../gateway/service.ts';
@@ -54,14 +55,10 @@ export class GatewayProcess {
         });
         // The command table, the detector proxy (events, pictures, detect on/off; the ring answers
         // events while the detector cannot), the overview and the web page at `/`.
-        const routes = webRoutes({
-          config,
-          table: control.table,
-          ring: control.recent,
-          streamStatus: () => manager.status(),
-          slots: () => manager.slots(),
-          startedAt,
-        });
+        const routes = [
+          { plugin: commandRoutes, options: { table: control.table } },
+          ...webRoutes({ config, ring: control.recent, streamStatus: () => manager.status(), slots: () => manager.slots(), startedAt }),
+        ];
         return { commands: control.table, routes };
       },
     });

@@ -6,8 +6,6 @@
  * own `GET /api/v1/events` is replaced by the proxy's, so the route is registered once.
  */
 import type { LookoutConfig } from '../../common/config/schema.ts';
-import type { CommandTable } from '../../control/command-table.ts';
-import { commandRoutes } from '../../control/http-commands.ts';
 import type { RouteInput } from '../http-api.ts';
 import { detectorHttpSettings } from '../../common/config/detector-http.ts';
 import { DetectorClient, detectorBaseUrl } from './detector-client.ts';
@@ -17,8 +15,6 @@ import { staticRoutes } from './static-routes.ts';
 
 export interface WebRoutesOptions {
   config: LookoutConfig;
-  /** The control plane's command table. */
-  table: CommandTable;
   /** The control plane's ring of recent events. */
   ring: EventRing;
   /** The pipeline manager's status and slots; called per request (the manager exists after start). */
@@ -35,7 +31,6 @@ export function webRoutes(options: WebRoutesOptions): RouteInput[] {
   const detector = options.detector ?? new DetectorClient({ baseUrl: detectorBaseUrl(config), token: detectorHttpSettings(config).token });
   const cameras = config.cameras.map((camera) => camera.id);
   return [
-    { plugin: commandRoutes, options: { table: options.table } },
     { plugin: detectorProxyRoutes, options: { client: detector, cameras, ring: options.ring } },
     {
       plugin: overviewRoutes,
