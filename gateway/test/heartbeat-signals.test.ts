@@ -57,11 +57,13 @@ void test('heartbeat: one JSON line per interval with slots, states and the rest
   assert.equal(lines.length, count, 'no line after stop()');
 });
 
+// A stand-in signal the tests can send to themselves: SIGWINCH has no other meaning to Node (SIGUSR2
+// writes a diagnostic report file into the working directory on Node 24, SIGUSR1 starts the inspector).
 void test('signals: first signal stops gracefully (done → 0); a second one kills at once and exits 130', async () => {
   let resolveStop!: () => void;
   const calls: string[] = [];
   const signals = handleShutdownSignals({
-    signals: ['SIGUSR2'],
+    signals: ['SIGWINCH'],
     timeoutMs: 10_000,
     stop: () => {
       calls.push('stop');
@@ -71,10 +73,10 @@ void test('signals: first signal stops gracefully (done → 0); a second one kil
     exit: (code) => calls.push(`exit ${code}`),
   });
   try {
-    process.kill(process.pid, 'SIGUSR2');
+    process.kill(process.pid, 'SIGWINCH');
     await sleep(100);
     assert.deepEqual(calls, ['stop']);
-    process.kill(process.pid, 'SIGUSR2');
+    process.kill(process.pid, 'SIGWINCH');
     await sleep(100);
     assert.deepEqual(calls, ['stop', 'kill', 'exit 130']);
     resolveStop();
@@ -87,7 +89,7 @@ void test('signals: first signal stops gracefully (done → 0); a second one kil
 void test('signals: a stop that hangs past the deadline is cut short: kill, then exit 1', async () => {
   const calls: string[] = [];
   const signals = handleShutdownSignals({
-    signals: ['SIGUSR2'],
+    signals: ['SIGWINCH'],
     timeoutMs: 200,
     stop: () => new Promise<void>(() => undefined),
     kill: () => calls.push('kill'),
@@ -95,7 +97,7 @@ void test('signals: a stop that hangs past the deadline is cut short: kill, then
   });
   try {
     const started = Date.now();
-    process.kill(process.pid, 'SIGUSR2');
+    process.kill(process.pid, 'SIGWINCH');
     const until = Date.now() + 5_000;
     while (calls.length < 2 && Date.now() < until) await sleep(20);
     assert.deepEqual(calls, ['kill', 'exit 1']);
