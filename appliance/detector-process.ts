@@ -15,10 +15,10 @@
 import type { LookoutConfig } from '../common/config/schema.ts';
 import { ServiceState } from '../common/lifecycle/service-state.ts';
 import type { Logger } from '../common/log.ts';
-import { createDetectorOutputs, type DetectorOutputsResult } from '../control/detector-outputs.ts';
-import { InferencePool } from '../detector/inference-pool.ts';
+import { createDetectorOutputs, type DetectorOutputsResult } from '../control/events/detector-outputs.ts';
+import { InferencePool } from '../detector/inference/inference-pool.ts';
 import { DetectorService } from '../detector/service.ts';
-import { IouTracker } from '../detector/tracker.ts';
+import { ObjectTracker } from '../detector/track/index.ts';
 
 export class DetectorProcess {
   readonly #state = new ServiceState('detector process');
@@ -48,7 +48,7 @@ export class DetectorProcess {
         sink: outputs.sink,
         routes: [outputs.plane.httpRoutes],
         createPool: (options) => InferencePool.create(options),
-        createTracker: () => new IouTracker(),
+        createTracker: () => new ObjectTracker(),
       });
       this.#service = service;
       outputs.attach(service);

@@ -1,6 +1,6 @@
 import type { LookoutConfig } from '../common/config/schema.ts';
 import type { Logger } from '../common/log.ts';
-import type { RecentEvents } from '../control/recent-events.ts';
+import type { RecentEvents } from '../control/events/recent-events.ts';
 import { GatewayProcess } from './gateway-process.ts';
 
 /**

@@ -6,7 +6,7 @@ import { loadConfigFile } from '../common/config/load.ts';
 import type { LookoutConfig } from '../common/config/schema.ts';
 import type { Logger } from '../common/log.ts';
 import { SD_NOTIFY_ENV, SdNotify } from '../common/sd-notify.ts';
-import { resolveFfmpegPath } from '../gateway/ffmpeg-info.ts';
+import { resolveFfmpegPath } from '../gateway/ffmpeg/ffmpeg-info.ts';
 import { ChildRegistry, DETECTOR_CHILDREN_FILE, killOrphans } from '../common/child/orphan-registry.ts';
 import { ChildRestarter } from './child-restarter.ts';
 import { bannerLines, eventLine } from './console-output.ts';

@@ -25,24 +25,24 @@ import { register as defaultRegistry, type Registry } from 'prom-client';
 import type { LookoutConfig } from '../common/config/schema.ts';
 import { ServiceState } from '../common/lifecycle/service-state.ts';
 import type { Logger } from '../common/log.ts';
-import { CircuitBreaker, circuitGauge } from './circuit-breaker.ts';
-import { CommandTable, type StateChange } from './command-table.ts';
-import { commandMetrics } from './command-metrics.ts';
-import type { DetectControl, StreamControl } from './controls.ts';
-import { eventRoutes } from './events-http.ts';
-import { FrigateEventFormatter, type FrigateEvent, type TrackEventLike } from './frigate-events.ts';
-import { HaDiscovery } from './ha-discovery.ts';
-import { commandRoutes } from './http-commands.ts';
-import { JetStreamSink } from './jetstream-sink.ts';
-import { JsonlEventFile } from './jsonl-sink.ts';
-import { MqttTransport } from './mqtt-transport.ts';
-import type { ControlRole } from './mqtt-topics.ts';
-import { NatsTransport } from './nats-transport.ts';
-import { Outbox } from './outbox.ts';
-import { registerOutboxMetrics } from './outbox-metrics.ts';
-import { RecentEvents } from './recent-events.ts';
-import { DEFAULT_LABELS, RetainedStates, type StreamStateUpdate } from './retained-states.ts';
-import { forwardStreamStates, type StreamStateSource } from './stream-state.ts';
+import { CircuitBreaker, circuitGauge } from './outbox/circuit-breaker.ts';
+import { CommandTable, type StateChange } from './commands/command-table.ts';
+import { commandMetrics } from './commands/command-metrics.ts';
+import type { DetectControl, StreamControl } from './commands/controls.ts';
+import { eventRoutes } from './events/events-http.ts';
+import { FrigateEventFormatter, type FrigateEvent, type TrackEventLike } from './events/frigate-events.ts';
+import { HaDiscovery } from './mqtt/ha-discovery.ts';
+import { commandRoutes } from './commands/http-commands.ts';
+import { JetStreamSink } from './nats/jetstream-sink.ts';
+import { JsonlEventFile } from './events/jsonl-sink.ts';
+import { MqttTransport } from './mqtt/mqtt-transport.ts';
+import type { ControlRole } from './mqtt/mqtt-topics.ts';
+import { NatsTransport } from './nats/nats-transport.ts';
+import { Outbox } from './outbox/outbox.ts';
+import { registerOutboxMetrics } from './outbox/outbox-metrics.ts';
+import { RecentEvents } from './events/recent-events.ts';
+import { DEFAULT_LABELS, RetainedStates, type StreamStateUpdate } from './mqtt/retained-states.ts';
+import { forwardStreamStates, type StreamStateSource } from './events/stream-state.ts';
 
 export interface ControlPlaneOptions {
   config: LookoutConfig;
@@ -61,7 +61,7 @@ export interface ControlPlaneOptions {
   reconnectMs?: number;
 }
 
-export type { StreamStateUpdate } from './retained-states.ts';
+export type { StreamStateUpdate } from './mqtt/retained-states.ts';
 
 /** A per-frame detection result; only `camera` is read here, the rest is passed through. */
 export interface FrameResultLike {

@@ -8,19 +8,19 @@
  * time, in call order).
  */
 import type { Logger } from '../common/log.ts';
-import { Decoder, type DecoderEvent, type DecoderOptions } from './decoder.ts';
-import { FrameSlot } from './frame-slot.ts';
-import type { DecodedFrame } from './frame-parser.ts';
-import type { HwaccelFallback } from './hwaccel.ts';
+import { Decoder, type DecoderEvent, type DecoderOptions } from './decode/decoder.ts';
+import { FrameSlot } from './decode/frame-slot.ts';
+import type { DecodedFrame } from './decode/frame-parser.ts';
+import type { HwaccelFallback } from './decode/hwaccel.ts';
 import type { DetectorMetrics } from './metrics.ts';
 import type { Detection, PostprocessOptions } from './model/types.ts';
 import { CameraMotion } from './motion/camera-motion.ts';
 import { DEFAULT_GATE, DEFAULT_MOTION, type GateSettings, type MotionSettings } from './motion/settings.ts';
 import type { DetectionSink } from './publisher.ts';
-import type { ScheduledCamera, Scheduler } from './scheduler.ts';
-import type { TrackEvent, TrackSettings } from './tracker.ts';
+import type { ScheduledCamera, Scheduler } from './inference/scheduler.ts';
+import type { TrackEvent, TrackSettings } from './track/index.ts';
 
-/** What the camera needs from the tracker (IouTracker satisfies it). */
+/** What the camera needs from the tracker (ObjectTracker satisfies it). */
 export interface TrackerLike {
   update(cameraId: string, detections: Detection[], timestampMs: number, frame?: { width: number; height: number }): TrackEvent[];
   /** The detections left after the camera's object masks and filters (optional: none). */

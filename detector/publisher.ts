@@ -4,7 +4,7 @@
  * control plane's bounded outbox). Inference therefore never waits on publishing.
  */
 import type { Detection } from './model/types.ts';
-import type { TrackEvent } from './tracker.ts';
+import type { TrackEvent } from './track/index.ts';
 
 /** One processed frame: detections in source pixels plus timing. */
 export interface FrameResult {

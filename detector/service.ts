@@ -13,17 +13,17 @@ import type { CameraConfig } from '../common/config/schema-gateway.ts';
 import type { Logger } from '../common/log.ts';
 import { secrets } from '../common/redact.ts';
 import { CameraDetector, type CameraStatus, type TrackerLike } from './camera-detector.ts';
-import { chooseStrategy, decoderInputFrom, type DecoderInput } from './decoder-args.ts';
+import { chooseStrategy, decoderInputFrom, type DecoderInput } from './decode/decoder-args.ts';
 import { startDetectorApi, UnknownCameraError } from './http-api.ts';
-import { chooseHwaccel, HwaccelFallback, probeHwaccelEnvironment, type HwaccelEnvironment } from './hwaccel.ts';
+import { chooseHwaccel, HwaccelFallback, probeHwaccelEnvironment, type HwaccelEnvironment } from './decode/hwaccel.ts';
 import { DetectorMetrics } from './metrics.ts';
 import { gateSettingsFrom, motionSettingsFrom } from './motion/settings.ts';
 import { autoThreads } from './model/cpu-budget.ts';
 import { DEMO_MODEL_PATH } from './model/demo-model.ts';
 import type { DetectionSink } from './publisher.ts';
-import { Scheduler, type InferenceRunner } from './scheduler.ts';
+import { Scheduler, type InferenceRunner } from './inference/scheduler.ts';
 import { Pictures } from './snapshots/pictures.ts';
-import { probeKeyframeInterval } from './stream-probe.ts';
+import { probeKeyframeInterval } from './decode/stream-probe.ts';
 import { trackSettingsFromCamera } from './track/settings.ts';
 
 /** The bundled demo model (models/README.md), used when `detector.model` is not set. */

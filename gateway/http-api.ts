@@ -28,7 +28,7 @@ export interface CameraOperations {
   get(id: string): unknown;
 }
 
-/** The reply every command transport gets (control/envelope.ts's ReplyEnvelope, structurally). */
+/** The reply every command transport gets (control/commands/envelope.ts's ReplyEnvelope, structurally). */
 export interface CommandReply {
   status: 'ok' | 'error';
   data?: unknown;

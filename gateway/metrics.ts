@@ -7,7 +7,7 @@
  * stalls are counters, fed from the manager's events.
  */
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { CAMERA_STATES } from './camera-state.ts';
+import { CAMERA_STATES } from './pipeline/camera-state.ts';
 
 
 /** What a scrape needs to know, read from the manager at scrape time. */

@@ -16,14 +16,14 @@ import type { Logger } from '../common/log.ts';
 import { silentLogger } from '../common/log.ts';
 import type { FastifyInstance } from 'fastify';
 import { ServiceState } from '../common/lifecycle/service-state.ts';
-import { ffmpegInfo, resolveFfmpegPath, type FfmpegInfo } from './ffmpeg-info.ts';
+import { ffmpegInfo, resolveFfmpegPath, type FfmpegInfo } from './ffmpeg/ffmpeg-info.ts';
 import { Heartbeat } from './heartbeat.ts';
 import { buildHttpServer, type CameraOperations, type CommandExecutor, type RouteInput, type RoutePlugin } from './http-api.ts';
-import { createLauncher, type PublishCredentialSource } from './launcher.ts';
-import { managerCommands } from './manager-commands.ts';
+import { createLauncher, type PublishCredentialSource } from './pipeline/launcher.ts';
+import { managerCommands } from './pipeline/manager-commands.ts';
 import { createGatewayMetrics, type GatewayMetrics, type GatewaySnapshot } from './metrics.ts';
-import type { Launcher } from './pipeline-attempt.ts';
-import { PipelineManager } from './pipeline-manager.ts';
+import type { Launcher } from './pipeline/pipeline-attempt.ts';
+import { PipelineManager } from './pipeline/pipeline-manager.ts';
 
 /**
  * Hook points for the mediamtx sidecar part: started before the pipelines (they publish into it),

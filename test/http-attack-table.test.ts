@@ -14,12 +14,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseConfig } from '../common/config/load.ts';
 import { silentLogger } from '../common/log.ts';
-import { CommandTable } from '../control/command-table.ts';
-import { commandRoutes } from '../control/http-commands.ts';
-import { InferencePool } from '../detector/inference-pool.ts';
+import { CommandTable } from '../control/commands/command-table.ts';
+import { commandRoutes } from '../control/commands/http-commands.ts';
+import { InferencePool } from '../detector/inference/inference-pool.ts';
 import { MemorySink } from '../detector/publisher.ts';
 import { DetectorService } from '../detector/service.ts';
-import { IouTracker } from '../detector/tracker.ts';
+import { ObjectTracker } from '../detector/track/index.ts';
 import { renderClip, tempDir as detectorTempDir } from '../detector/test/clips.ts';
 import { GatewayService } from '../gateway/service.ts';
 import { attackRows, commandRows, type Expect, type Mode, type Row } from './support/attack-rows.ts';
@@ -167,7 +167,7 @@ async function detectorTable(mode: Mode): Promise<void> {
     logger: silentLogger(),
     sink: new MemorySink(50),
     createPool: (options) => InferencePool.create(options),
-    createTracker: () => new IouTracker(),
+    createTracker: () => new ObjectTracker(),
     hwaccelEnvironment: NO_HW,
   });
   try {

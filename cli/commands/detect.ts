@@ -13,20 +13,20 @@ import { pino } from 'pino';
 import { ConfigError, loadConfigFile } from '../../common/config/load.ts';
 import type { Logger } from '../../common/log.ts';
 import { secrets } from '../../common/redact.ts';
-import { Decoder } from '../../detector/decoder.ts';
-import { chooseStrategy, decoderInputFrom, DecoderInputError, type DecodeStrategy } from '../../detector/decoder-args.ts';
-import type { DecodedFrame } from '../../detector/frame-parser.ts';
-import { chooseHwaccel, HwaccelFallback, probeHwaccelEnvironment, type HwaccelMode } from '../../detector/hwaccel.ts';
-import { InferencePool } from '../../detector/inference-pool.ts';
+import { Decoder } from '../../detector/decode/decoder.ts';
+import { chooseStrategy, decoderInputFrom, DecoderInputError, type DecodeStrategy } from '../../detector/decode/decoder-args.ts';
+import type { DecodedFrame } from '../../detector/decode/frame-parser.ts';
+import { chooseHwaccel, HwaccelFallback, probeHwaccelEnvironment, type HwaccelMode } from '../../detector/decode/hwaccel.ts';
+import { InferencePool } from '../../detector/inference/inference-pool.ts';
 import type { Detection } from '../../detector/model/types.ts';
 import { MotionGate } from '../../detector/motion/gate.ts';
 import { MotionDetector } from '../../detector/motion/motion-detector.ts';
 import { DEFAULT_GATE, DEFAULT_MOTION, gateSettingsFrom, motionSettingsFrom, type GateSettings, type MotionSettings } from '../../detector/motion/settings.ts';
-import { IouTracker, trackSettings, type TrackEvent, type TrackSettings } from '../../detector/tracker.ts';
+import { ObjectTracker, trackSettings, type TrackEvent, type TrackSettings } from '../../detector/track/index.ts';
 import { trackSettingsFromConfigCamera, trackSettingsFromZonesFile } from '../../detector/track/settings-file.ts';
-import { FrigateEventFormatter } from '../../control/frigate-events.ts';
+import { FrigateEventFormatter } from '../../control/events/frigate-events.ts';
 import { DEFAULT_MODEL_PATH } from '../../detector/service.ts';
-import { probeKeyframeInterval } from '../../detector/stream-probe.ts';
+import { probeKeyframeInterval } from '../../detector/decode/stream-probe.ts';
 
 export const summary = 'run a YOLO model over a clip or stream and print detections as JSON lines';
 
@@ -304,7 +304,7 @@ export async function run(argv: string[]): Promise<number> {
   let processed = 0;
   let failed = false;
   // The gate needs to know whether objects are tracked (stationary ones are re-checked).
-  const tracker = new IouTracker();
+  const tracker = new ObjectTracker();
   tracker.configure('cli', options.track);
   const formatter = new FrigateEventFormatter();
   const printEvents = (events: TrackEvent[]) => {

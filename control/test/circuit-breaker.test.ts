@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Registry } from 'prom-client';
-import { CircuitBreaker, circuitGauge } from '../circuit-breaker.ts';
+import { CircuitBreaker, circuitGauge } from '../outbox/circuit-breaker.ts';
 
 void test('closed → open after N failures → half-open after cooldown → closed on success (gauge follows)', async () => {
   let now = 1000;

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify from 'fastify';
-import { CommandTable, type StateChange } from '../command-table.ts';
-import { commandRoutes } from '../http-commands.ts';
+import { CommandTable, type StateChange } from '../commands/command-table.ts';
+import { commandRoutes } from '../commands/http-commands.ts';
 import { FakeDetectControl, FakeStreamControl } from './fake-controls.ts';
 
 const CAMERAS = ['cam1', 'cam2', 'cam3'];

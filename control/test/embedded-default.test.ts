@@ -11,8 +11,8 @@ import Fastify from 'fastify';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { ControlPlane } from '../control-plane.ts';
-import { JsonlEventFile } from '../jsonl-sink.ts';
-import { RecentEvents } from '../recent-events.ts';
+import { JsonlEventFile } from '../events/jsonl-sink.ts';
+import { RecentEvents } from '../events/recent-events.ts';
 import { FakeDetectControl } from './fake-controls.ts';
 import { tempDir, testConfig } from './helpers.ts';
 

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { UnknownCameraError } from '../../common/camera-errors.ts';
 import { KeyedSerializer } from '../../common/keyed-serializer.ts';
-import type { DetectControl, StreamControl } from '../controls.ts';
+import type { DetectControl, StreamControl } from '../commands/controls.ts';
 
 export class FakeUnknownCameraError extends UnknownCameraError {}
 

@@ -15,11 +15,11 @@ import { Registry } from 'prom-client';
 import { silentLogger } from '../../common/log.ts';
 import type { DetectionSink } from '../../detector/publisher.ts';
 import type { DetectorService } from '../../detector/service.ts';
-import { PipelineManager } from '../../gateway/pipeline-manager.ts';
+import { PipelineManager } from '../../gateway/pipeline/pipeline-manager.ts';
 import { startMosquitto, startNatsServer, type Mosquitto, type NatsServer } from '../../test/support/brokers.ts';
 import { ControlPlane } from '../control-plane.ts';
-import { detectControlFrom, type StreamControl } from '../controls.ts';
-import { forwardStreamStates } from '../stream-state.ts';
+import { detectControlFrom, type StreamControl } from '../commands/controls.ts';
+import { forwardStreamStates } from '../events/stream-state.ts';
 import { collect, tempDir, testClient, testConfig, until } from './helpers.ts';
 
 // Compile-time contracts: the real services fit the control plane's interfaces.

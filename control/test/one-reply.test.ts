@@ -13,7 +13,7 @@ import { Registry } from 'prom-client';
 import { silentLogger } from '../../common/log.ts';
 import { startMosquitto, startNatsServer, waitFor, type Mosquitto, type NatsServer } from '../../test/support/brokers.ts';
 import { ControlPlane } from '../control-plane.ts';
-import { RecentRequestIds, requestKey } from '../recent-request-ids.ts';
+import { RecentRequestIds, requestKey } from '../commands/recent-request-ids.ts';
 import { FakeDetectControl, FakeStreamControl } from './fake-controls.ts';
 import { tempDir, testClient, testConfig } from './helpers.ts';
 

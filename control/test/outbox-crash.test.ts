@@ -11,8 +11,8 @@ import { createInterface } from 'node:readline';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../common/log.ts';
-import { CircuitBreaker } from '../circuit-breaker.ts';
-import { Outbox, type OutboxRecord } from '../outbox.ts';
+import { CircuitBreaker } from '../outbox/circuit-breaker.ts';
+import { Outbox, type OutboxRecord } from '../outbox/outbox.ts';
 import { tempDir, until } from './helpers.ts';
 
 const CHILD = fileURLToPath(new URL('./fixtures/outbox-crash-child.ts', import.meta.url));

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { silentLogger } from '../../common/log.ts';
-import { CircuitBreaker } from '../circuit-breaker.ts';
-import { Outbox, type OutboxOptions, type OutboxRecord } from '../outbox.ts';
+import { CircuitBreaker } from '../outbox/circuit-breaker.ts';
+import { Outbox, type OutboxOptions, type OutboxRecord } from '../outbox/outbox.ts';
 
 function tempDir(t: { after(fn: () => void): void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'lookout-outbox-'));

@@ -10,7 +10,7 @@ import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import Fastify from 'fastify';
 import { silentLogger } from '../../common/log.ts';
-import { createDetectorOutputs, DESIRED_DETECT_FILE } from '../detector-outputs.ts';
+import { createDetectorOutputs, DESIRED_DETECT_FILE } from '../events/detector-outputs.ts';
 import { ControlPlane } from '../control-plane.ts';
 import { FakeDetectControl, FakeStreamControl } from './fake-controls.ts';
 import { tempDir, testConfig } from './helpers.ts';

@@ -2,10 +2,10 @@
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
-import { FrigateEventFormatter } from '../frigate-events.ts';
-import { MqttTopics, labelLevel } from '../mqtt-topics.ts';
-import { NatsSubjects } from '../nats-subjects.ts';
-import { forwardStreamStates, streamStateOf } from '../stream-state.ts';
+import { FrigateEventFormatter } from '../events/frigate-events.ts';
+import { MqttTopics, labelLevel } from '../mqtt/mqtt-topics.ts';
+import { NatsSubjects } from '../nats/nats-subjects.ts';
+import { forwardStreamStates, streamStateOf } from '../events/stream-state.ts';
 
 void test('MQTT topic parsing: set topics, request topics, and wrong levels', () => {
   const topics = new MqttTopics('lookout');

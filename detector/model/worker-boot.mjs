@@ -3,4 +3,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../inference-worker.ts');
+await import('../inference/inference-worker.ts');

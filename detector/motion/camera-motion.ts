@@ -4,7 +4,7 @@
  * goes to inference; the motion of a frame that passed is remembered (weakly, per frame object)
  * until its inference result is handed on.
  */
-import type { DecodedFrame } from '../frame-parser.ts';
+import type { DecodedFrame } from '../decode/frame-parser.ts';
 import { MotionGate } from './gate.ts';
 import { MotionDetector, type MotionResult } from './motion-detector.ts';
 import type { GateSettings, MotionSettings } from './settings.ts';

@@ -76,7 +76,7 @@ export class Pictures {
       ...(metrics ? { metrics } : {}),
       onWritten: (snapshot) => {
         options.onSnapshot?.(snapshot);
-        // The outputs publish it if they can (control/detector-outputs.ts: MQTT `<camera>/<label>/snapshot`).
+        // The outputs publish it if they can (control/events/detector-outputs.ts: MQTT `<camera>/<label>/snapshot`).
         (downstream as DetectionSink & { snapshot?: (message: WrittenSnapshot) => void }).snapshot?.(snapshot);
       },
       onError: (error) => logger.warn({ err: error instanceof Error ? error.message : String(error) }, 'snapshot failed'),

@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { silentLogger } from '../../common/log.ts';
-import { decoderInputFrom } from '../decoder-args.ts';
-import type { DecoderOptions } from '../decoder.ts';
-import { HwaccelFallback } from '../hwaccel.ts';
+import { decoderInputFrom } from '../decode/decoder-args.ts';
+import type { DecoderOptions } from '../decode/decoder.ts';
+import { HwaccelFallback } from '../decode/hwaccel.ts';
 
 export interface MovingBox {
   /** ffmpeg colour, e.g. 0xE01818. */

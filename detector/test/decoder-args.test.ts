@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildDecoderArgs, buildFilterChain, chooseStrategy, decoderInputFrom, DecoderInputError } from '../decoder-args.ts';
-import { letterboxFor, parseShowinfoLine } from '../frame-parser.ts';
-import { keyframeIntervalFromPackets } from '../stream-probe.ts';
+import { buildDecoderArgs, buildFilterChain, chooseStrategy, decoderInputFrom, DecoderInputError } from '../decode/decoder-args.ts';
+import { letterboxFor, parseShowinfoLine } from '../decode/frame-parser.ts';
+import { keyframeIntervalFromPackets } from '../decode/stream-probe.ts';
 
 void test('all-frames strategy: fps filter, no skip_frame, raw rgb24 on stdout', () => {
   const args = buildDecoderArgs({ input: { kind: 'rtsp', url: 'rtsp://u:p@127.0.0.1:8554/cam', transport: 'tcp' }, strategy: 'all', fps: 5, width: 640, height: 640, hwaccel: 'none' });

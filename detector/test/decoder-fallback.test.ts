@@ -5,10 +5,10 @@ import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { Writable } from 'node:stream';
 import { createServer, type AddressInfo, type Socket } from 'node:net';
-import { Decoder, type DecoderEvent } from '../decoder.ts';
-import { decoderInputFrom } from '../decoder-args.ts';
-import type { DecodedFrame } from '../frame-parser.ts';
-import { HwaccelFallback } from '../hwaccel.ts';
+import { Decoder, type DecoderEvent } from '../decode/decoder.ts';
+import { decoderInputFrom } from '../decode/decoder-args.ts';
+import type { DecodedFrame } from '../decode/frame-parser.ts';
+import { HwaccelFallback } from '../decode/hwaccel.ts';
 import { fileDecoderOptions, renderClip, tempDir } from './clips.ts';
 
 const dir = tempDir();

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { join } from 'node:path';
-import { Decoder, type DecoderEnd } from '../decoder.ts';
-import type { DecodeStrategy } from '../decoder-args.ts';
-import type { DecodedFrame } from '../frame-parser.ts';
+import { Decoder, type DecoderEnd } from '../decode/decoder.ts';
+import type { DecodeStrategy } from '../decode/decoder-args.ts';
+import type { DecodedFrame } from '../decode/frame-parser.ts';
 import { fileDecoderOptions, renderClip, tempDir } from './clips.ts';
 
 const dir = tempDir();

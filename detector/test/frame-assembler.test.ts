@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FrameAssembler, type DecodedFrame } from '../frame-parser.ts';
+import { FrameAssembler, type DecodedFrame } from '../decode/frame-parser.ts';
 
 // 6 KiB frames: below half of Node 24.18's 64 KiB Buffer.poolSize (above it on Node 20's 8 KiB pool),
 // so a frame allocated from the shared pool would show here on Node 24 and not on Node 20.

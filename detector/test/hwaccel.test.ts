@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { buildDecoderArgs } from '../decoder-args.ts';
-import { chooseHwaccel, HwaccelFallback, hwaccelArgs, probeHwaccelEnvironment, type HwaccelEnvironment } from '../hwaccel.ts';
+import { buildDecoderArgs } from '../decode/decoder-args.ts';
+import { chooseHwaccel, HwaccelFallback, hwaccelArgs, probeHwaccelEnvironment, type HwaccelEnvironment } from '../decode/hwaccel.ts';
 
 const NOTHING: HwaccelEnvironment = { renderNodes: [], ffmpegHwaccels: ['vdpau', 'cuda', 'vaapi'], ffmpegDecoders: [], nvidiaDevice: false, v4l2m2mDevice: false };
 

@@ -12,7 +12,7 @@ import {
   PoolBusyError,
   PoolClosedError,
   WorkerCrashedError,
-} from '../inference-pool.ts';
+} from '../inference/inference-pool.ts';
 import { autoThreads, prefetchHelps } from '../model/cpu-budget.ts';
 import { iou } from '../model/postprocess.ts';
 import type { Letterbox } from '../model/types.ts';

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
-import { InferencePool } from '../inference-pool.ts';
+import { InferencePool } from '../inference/inference-pool.ts';
 import { iou, letterboxFor } from '../model/postprocess.ts';
 
 const MODELS = new URL('../../test/fixtures/models/', import.meta.url);

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseConfig } from '../../common/config/load.ts';
 import { silentLogger } from '../../common/log.ts';
-import { InferencePool } from '../inference-pool.ts';
+import { InferencePool } from '../inference/inference-pool.ts';
 import { MemorySink } from '../publisher.ts';
 import { DetectorService } from '../service.ts';
-import { IouTracker } from '../tracker.ts';
+import { ObjectTracker } from '../track/index.ts';
 import { tempDir } from './clips.ts';
 import { liveChildren } from './leak-probe.ts';
 import { renderQuietClip, type ObjectWindow } from './motion-clips.ts';
@@ -37,7 +37,7 @@ void test('lights on: a counted whole-frame reset, not motion, no new event; gat
     detector: { hwaccel: 'none', workers: 1, threads: 1 },
   });
   const sink = new MemorySink(1000);
-  const service = await DetectorService.start({ config, logger: silentLogger(), sink, createPool: (options) => InferencePool.create(options), createTracker: () => new IouTracker(), http: false });
+  const service = await DetectorService.start({ config, logger: silentLogger(), sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker(), http: false });
   let metrics: string;
   let status;
   try {

@@ -9,7 +9,7 @@ import { MotionGate } from '../motion/gate.ts';
 import { MotionDetector } from '../motion/motion-detector.ts';
 import { rasterise } from '../motion/polygon.ts';
 import { DEFAULT_MOTION, type MotionSettings } from '../motion/settings.ts';
-import { letterboxFor } from '../frame-parser.ts';
+import { letterboxFor } from '../decode/frame-parser.ts';
 
 /** A 320x180 source letterboxed into 160x160 (content 160x90 at padY 35), like the decoder's output. */
 const INPUT = 160;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FrameSlot } from '../frame-slot.ts';
-import type { DecodedFrame } from '../frame-parser.ts';
+import { FrameSlot } from '../decode/frame-slot.ts';
+import type { DecodedFrame } from '../decode/frame-parser.ts';
 import type { Detection } from '../model/types.ts';
-import { InferenceDeadlineError, Scheduler, type ScheduledCamera } from '../scheduler.ts';
+import { InferenceDeadlineError, Scheduler, type ScheduledCamera } from '../inference/scheduler.ts';
 import { FakeSlowInferencePool } from './fake-inference-pool.ts';
 
 function frame(tag: number, index: number): DecodedFrame {

@@ -3,10 +3,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseConfig } from '../../common/config/load.ts';
 import { silentLogger } from '../../common/log.ts';
-import { InferencePool } from '../inference-pool.ts';
+import { InferencePool } from '../inference/inference-pool.ts';
 import { MemorySink } from '../publisher.ts';
 import { DetectorService, mediamtxReadUrl, cameraDecoderInput } from '../service.ts';
-import { IouTracker } from '../tracker.ts';
+import { ObjectTracker } from '../track/index.ts';
 import { CAR, matchRate, PERSON, renderClip, tempDir } from './clips.ts';
 import { liveChildren } from './leak-probe.ts';
 import { tempStateDir } from '../../test/support/temp-state.ts';
@@ -44,7 +44,7 @@ void test('service end to end (file source, real model): detections on the known
     logger: silentLogger(),
     sink,
     createPool: (options) => InferencePool.create(options),
-    createTracker: () => new IouTracker(),
+    createTracker: () => new ObjectTracker(),
     http: false,
   });
   try {

@@ -6,10 +6,10 @@ import { pino } from 'pino';
 import { SupervisedChild } from '../../common/child/supervised-child.ts';
 import { parseConfig } from '../../common/config/load.ts';
 import { startRtspStandIn, type RtspStandIn } from '../../test/support/rtsp-stand-in.ts';
-import { InferencePool } from '../inference-pool.ts';
+import { InferencePool } from '../inference/inference-pool.ts';
 import { MemorySink } from '../publisher.ts';
 import { DetectorService } from '../service.ts';
-import { IouTracker } from '../tracker.ts';
+import { ObjectTracker } from '../track/index.ts';
 import { CAR, PERSON, renderClip, tempDir } from './clips.ts';
 import { liveChildren } from './leak-probe.ts';
 import { tempStateDir } from '../../test/support/temp-state.ts';
@@ -48,7 +48,7 @@ void test('service reads an RTSP stream (udp) and finds the moving boxes; the UR
     detector: { hwaccel: 'none', workers: 1, threads: 1 },
   });
   const sink = new MemorySink(100);
-  const service = await DetectorService.start({ config, logger, sink, createPool: (options) => InferencePool.create(options), createTracker: () => new IouTracker(), http: false });
+  const service = await DetectorService.start({ config, logger, sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker(), http: false });
   try {
     await sink.waitForFrames(4, 30_000);
   } finally {

@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { parseConfig } from '../../common/config/load.ts';
 import { silentLogger } from '../../common/log.ts';
-import { InferencePool } from '../inference-pool.ts';
+import { InferencePool } from '../inference/inference-pool.ts';
 import { MemorySink } from '../publisher.ts';
 import { DetectorService } from '../service.ts';
-import { IouTracker } from '../tracker.ts';
+import { ObjectTracker } from '../track/index.ts';
 import { renderClip, tempDir } from './clips.ts';
 import { liveChildren } from './leak-probe.ts';
 import { tempStateDir } from '../../test/support/temp-state.ts';
@@ -34,7 +34,7 @@ void test('an overrunning inference (real pool, 50 ms deadline, 640 model) is co
     detector: { model: BIG_MODEL, hwaccel: 'none', workers: 1, threads: 1, inference_timeout: '50ms' },
   });
   const sink = new MemorySink(100);
-  const service = await DetectorService.start({ config, logger: silentLogger(), sink, createPool: (options) => InferencePool.create(options), createTracker: () => new IouTracker(), http: false });
+  const service = await DetectorService.start({ config, logger: silentLogger(), sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker(), http: false });
   let failed = 0;
   try {
     const deadline = Date.now() + 30_000;

@@ -7,9 +7,9 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { Decoder } from '../decoder.ts';
+import { Decoder } from '../decode/decoder.ts';
 import { EventStore } from '../event-store/event-store.ts';
-import type { DecodedFrame } from '../frame-parser.ts';
+import type { DecodedFrame } from '../decode/frame-parser.ts';
 import { PpmFrameParser, type FullFrame } from '../latest-frame/full-frame.ts';
 import type { FrameResult } from '../publisher.ts';
 import { SnapshotFiles } from '../snapshots/snapshot-files.ts';

@@ -11,7 +11,7 @@ import { execa } from 'execa';
 import mqtt from 'mqtt';
 import { parseConfig } from '../../common/config/load.ts';
 import { silentLogger } from '../../common/log.ts';
-import { createDetectorOutputs } from '../../control/detector-outputs.ts';
+import { createDetectorOutputs } from '../../control/events/detector-outputs.ts';
 import { startMosquitto, waitFor, type Mosquitto } from '../../test/support/brokers.ts';
 import { encodeJpeg } from '../snapshots/jpeg.ts';
 import { tempDir } from './clips.ts';

@@ -12,11 +12,11 @@ import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { parseConfig } from '../../common/config/load.ts';
 import { silentLogger } from '../../common/log.ts';
-import { InferencePool } from '../inference-pool.ts';
+import { InferencePool } from '../inference/inference-pool.ts';
 import { MemorySink } from '../publisher.ts';
 import { DetectorService } from '../service.ts';
 import { labelColor } from '../snapshots/draw.ts';
-import { IouTracker } from '../tracker.ts';
+import { ObjectTracker } from '../track/index.ts';
 import { PERSON, renderClip, tempDir } from './clips.ts';
 import { liveChildren } from './leak-probe.ts';
 
@@ -78,7 +78,7 @@ void test('event snapshot: drawn box on the object, crop contains it; latest.jpg
     detector: { hwaccel: 'none', workers: 1, threads: 1, http: { host: '127.0.0.1', port: 0 } },
   });
   const sink = new MemorySink(2000);
-  const service = await DetectorService.start({ config, logger: silentLogger(), sink, createPool: (options) => InferencePool.create(options), createTracker: () => new IouTracker() });
+  const service = await DetectorService.start({ config, logger: silentLogger(), sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker() });
   try {
     const port = service.httpPort!;
     // Wait (bounded) for a person event with a snapshot.

@@ -6,7 +6,7 @@
  *
  * Usage: node --import tsx detector/test/timeout-close-child.ts MODEL_PATH
  */
-import { InferencePool } from '../inference-pool.ts';
+import { InferencePool } from '../inference/inference-pool.ts';
 
 const modelPath = process.argv[2];
 if (!modelPath) throw new Error('usage: timeout-close-child.ts MODEL_PATH');

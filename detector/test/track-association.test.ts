@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import type { Detection } from '../model/types.ts';
 import { boxAt, CAR, PERSON, type MovingBox } from './clips.ts';
 import { associate, predictBox } from '../track/association.ts';
-import { ObjectTracker, trackSettings, type TrackEvent } from '../tracker.ts';
+import { ObjectTracker, trackSettings, type TrackEvent } from '../track/index.ts';
 
 const W = 1280;
 const H = 720;

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { DEFAULT_MODEL_PATH } from '../service.ts';
-import { EVENT_ID_PATTERN } from '../tracker.ts';
+import { EVENT_ID_PATTERN } from '../track/index.ts';
 import { CAR, PERSON, renderClip, tempDir } from './clips.ts';
 
 /**

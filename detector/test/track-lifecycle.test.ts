@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import type { Detection } from '../model/types.ts';
-import { ObjectTracker, trackSettings, type TrackEvent } from '../tracker.ts';
+import { ObjectTracker, trackSettings, type TrackEvent } from '../track/index.ts';
 
 const W = 1280;
 const H = 720;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Detection } from '../model/types.ts';
-import { EVENT_ID_PATTERN, IouTracker, ObjectTracker, trackSettings, type TrackEvent } from '../tracker.ts';
+import { EVENT_ID_PATTERN, ObjectTracker, trackSettings, type TrackEvent } from '../track/index.ts';
 
 function det(label: string, x: number, y: number, size = 40, score = 0.9): Detection {
   const box: [number, number, number, number] = [x, y, x + size, y + size];
@@ -9,10 +9,6 @@ function det(label: string, x: number, y: number, size = 40, score = 0.9): Detec
 }
 
 const kinds = (events: TrackEvent[]): string[] => events.map((e) => `${e.type}:${e.label}`).sort();
-
-void test('the old import path still gives the tracker', () => {
-  assert.equal(IouTracker, ObjectTracker);
-});
 
 void test('moving boxes keep stable ids; new after min_initialized hits, end after max_disappeared with first/last seen', () => {
   const tracker = new ObjectTracker({ defaults: trackSettings(5, { minInitialized: 2, maxDisappeared: 2 }) });

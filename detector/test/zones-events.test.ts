@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ConfigError, parseConfig } from '../../common/config/load.ts';
 import type { Detection } from '../model/types.ts';
-import { ObjectTracker, trackSettingsFromCamera, type TrackEvent, type ZoneCounts } from '../tracker.ts';
+import { ObjectTracker, trackSettingsFromCamera, type TrackEvent, type ZoneCounts } from '../track/index.ts';
 import { applyObjectRules } from '../zones/masks.ts';
 import { objectRules } from '../zones/rules.ts';
 

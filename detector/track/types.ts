@@ -1,6 +1,6 @@
 /**
  * A tracked object's life event, per camera: the fields of Frigate's event object (camelCase here;
- * control/frigate-events.ts maps them to Frigate's snake_case `before`/`after`). Snapshot fields
+ * control/events/frigate-events.ts maps them to Frigate's snake_case `before`/`after`). Snapshot fields
  * (`has_snapshot`, `snapshot`) are added by the snapshot feature; consumers must accept more fields.
  */
 import type { Box } from './geometry.ts';

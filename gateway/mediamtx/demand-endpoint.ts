@@ -22,7 +22,7 @@ import { errorCodeOf, errorEnvelope } from '../http-errors.ts';
 import { isLoopback } from './auth-policy.ts';
 import { DEMAND_SECRET_HEADER } from './boot-secrets.ts';
 
-/** What the gateway's PipelineManager offers (gateway/pipeline-manager.ts `acquireDemand`). */
+/** What the gateway's PipelineManager offers (gateway/pipeline/pipeline-manager.ts `acquireDemand`). */
 export interface DemandSource {
   acquireDemand(cameraId: string): Promise<{ release(): Promise<void> }>;
 }

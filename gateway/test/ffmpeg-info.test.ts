@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { ffmpegInfo, FfmpegProbeError, parseHwaccels, parseVersionOutput, resolveFfmpegPath } from '../ffmpeg-info.ts';
+import { ffmpegInfo, FfmpegProbeError, parseHwaccels, parseVersionOutput, resolveFfmpegPath } from '../ffmpeg/ffmpeg-info.ts';
 
 const V4 = `ffmpeg version 4.2.7-0ubuntu0.1 Copyright (c) 2000-2022 the FFmpeg developers
 built with gcc 9 (Ubuntu 9.4.0-1ubuntu1~20.04.1)

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { FfmpegProgressParser, type ProgressSnapshot } from '../ffmpeg-progress.ts';
+import { FfmpegProgressParser, type ProgressSnapshot } from '../ffmpeg/ffmpeg-progress.ts';
 
 function collect() {
   const progress: ProgressSnapshot[] = [];

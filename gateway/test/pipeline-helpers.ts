@@ -4,8 +4,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { silentLogger } from '../../common/log.ts';
 import { groupMembers, isAlive } from '../../common/proc.ts';
-import { PipelineManager, type LaunchSpec, type PipelineManagerOptions } from '../pipeline-manager.ts';
-import type { PipelineCamera } from '../pipeline.ts';
+import { PipelineManager, type LaunchSpec, type PipelineManagerOptions } from '../pipeline/pipeline-manager.ts';
+import type { PipelineCamera } from '../pipeline/pipeline.ts';
 
 /** Test support for the pipeline manager: fixture paths, a manager on a temp state dir, waits. */
 

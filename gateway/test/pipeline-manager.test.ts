@@ -11,7 +11,7 @@ import {
   StartTimeoutError,
   UnknownCameraError,
   type LaunchSpec,
-} from '../pipeline-manager.ts';
+} from '../pipeline/pipeline-manager.ts';
 import { camera, fixtureSpec, leftoverInGroups, makeManager, waitFor, type FixtureName } from './pipeline-helpers.ts';
 
 function readCmdline(pid: number): string {

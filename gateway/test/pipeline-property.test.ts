@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { descendants, isAlive } from '../../common/proc.ts';
-import type { DemandLease } from '../pipeline-manager.ts';
+import type { DemandLease } from '../pipeline/pipeline-manager.ts';
 import { camera, fixtureSpec, leftoverInGroups, makeManager, waitFor, type FixtureName } from './pipeline-helpers.ts';
 
 /**

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseCameraSource, SourceError } from '../../common/config/camera-source.ts';
-import { createLauncher, publishUrl } from '../launcher.ts';
-import { buildPublishArgs, INPUT_PROTOCOLS, OUTPUT_PROTOCOLS, type PublishCamera } from '../publish-args.ts';
+import { createLauncher, publishUrl } from '../pipeline/launcher.ts';
+import { buildPublishArgs, INPUT_PROTOCOLS, OUTPUT_PROTOCOLS, type PublishCamera } from '../ffmpeg/publish-args.ts';
 
 const FFMPEG5 = { major: 5, version: '5.1.9-0+deb12u1', libavformatMajor: 59 };
 const FFMPEG4 = { major: 4, version: '4.3.6', libavformatMajor: 58 };

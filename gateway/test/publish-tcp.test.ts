@@ -14,7 +14,7 @@ import { execa } from 'execa';
 import { isAlive } from '../../common/proc.ts';
 import { tempDir, testConfig, waitUntil, type TempDir } from '../../test/support/gateway-harness.ts';
 import { RtspTcpReceiver } from '../../test/support/rtsp-tcp-receiver.ts';
-import type { CameraStateName, RestartReason } from '../camera-state.ts';
+import type { CameraStateName, RestartReason } from '../pipeline/camera-state.ts';
 import { GatewayService } from '../service.ts';
 
 let dir: TempDir;

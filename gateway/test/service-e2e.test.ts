@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { isAlive } from '../../common/proc.ts';
 import { api, readFrames, tempDir, testConfig, testsrcCamera, waitUntil, type TempDir } from '../../test/support/gateway-harness.ts';
 import { startRtspStandIn, type RtspStandIn } from '../../test/support/rtsp-stand-in.ts';
-import type { CameraStatus } from '../camera-state.ts';
+import type { CameraStatus } from '../pipeline/camera-state.ts';
 import { GatewayService } from '../service.ts';
 
 let rtsp: RtspStandIn;

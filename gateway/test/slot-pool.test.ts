@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { SlotPool, SlotWaitAbortedError, type Lease } from '../slot-pool.ts';
+import { SlotPool, SlotWaitAbortedError, type Lease } from '../pipeline/slot-pool.ts';
 
 void test('tryAcquire refuses at the limit; release is idempotent and inUse follows the live leases', () => {
   const pool = new SlotPool(2);

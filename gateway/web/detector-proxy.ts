@@ -14,7 +14,7 @@ import { filterRing } from './event-ring-filter.ts';
 import { CAMERA_ID, eventsQuerySchema, eventsQueryString, firstIssue, latestQuerySchema, validEventId } from './proxy-params.ts';
 import { isMissingRoute, proxyError, sendDetectorResult } from './proxy-replies.ts';
 
-/** The ring of recent events the gateway keeps (control/recent-events.ts). */
+/** The ring of recent events the gateway keeps (control/events/recent-events.ts). */
 export interface EventRing {
   readonly capacity: number;
   latest(limit: number): unknown[];

@@ -20,18 +20,18 @@ import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import { silentLogger } from '../../common/log.ts';
 import { CameraDetector } from '../../detector/camera-detector.ts';
-import { Decoder } from '../../detector/decoder.ts';
-import { decoderInputFrom } from '../../detector/decoder-args.ts';
-import type { DecodedFrame } from '../../detector/frame-parser.ts';
-import { HwaccelFallback } from '../../detector/hwaccel.ts';
-import { InferencePool } from '../../detector/inference-pool.ts';
+import { Decoder } from '../../detector/decode/decoder.ts';
+import { decoderInputFrom } from '../../detector/decode/decoder-args.ts';
+import type { DecodedFrame } from '../../detector/decode/frame-parser.ts';
+import { HwaccelFallback } from '../../detector/decode/hwaccel.ts';
+import { InferencePool } from '../../detector/inference/inference-pool.ts';
 import { DetectorMetrics } from '../../detector/metrics.ts';
 import { MotionDetector } from '../../detector/motion/motion-detector.ts';
 import { DEFAULT_GATE, DEFAULT_MOTION } from '../../detector/motion/settings.ts';
 import type { FrameResult } from '../../detector/publisher.ts';
-import { Scheduler } from '../../detector/scheduler.ts';
+import { Scheduler } from '../../detector/inference/scheduler.ts';
 import { DEFAULT_MODEL_PATH } from '../../detector/service.ts';
-import { IouTracker } from '../../detector/tracker.ts';
+import { ObjectTracker } from '../../detector/track/index.ts';
 import { renderQuietClip, scoreWindows, twoWindows } from '../../detector/test/motion-clips.ts';
 import { fileDecoderOptions } from '../../detector/test/clips.ts';
 
@@ -87,7 +87,7 @@ export function benchCamera({ id, clip, pool, scheduler, gate, loop, restart = f
     hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
     postprocess: { minScore: 0.5, iouThreshold: 0.45 },
     scheduler,
-    tracker: new IouTracker(),
+    tracker: new ObjectTracker(),
     sink: { frame: onFrame, event: () => undefined, counts: () => undefined },
     metrics: new DetectorMetrics(),
     logger: silentLogger(),

@@ -31,18 +31,18 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { silentLogger } from '../../common/log.ts';
 import { CameraDetector } from '../../detector/camera-detector.ts';
-import { Decoder } from '../../detector/decoder.ts';
-import { decoderInputFrom, type DecodeStrategy } from '../../detector/decoder-args.ts';
-import { HwaccelFallback } from '../../detector/hwaccel.ts';
-import { InferencePool } from '../../detector/inference-pool.ts';
+import { Decoder } from '../../detector/decode/decoder.ts';
+import { decoderInputFrom, type DecodeStrategy } from '../../detector/decode/decoder-args.ts';
+import { HwaccelFallback } from '../../detector/decode/hwaccel.ts';
+import { InferencePool } from '../../detector/inference/inference-pool.ts';
 import { DetectorMetrics } from '../../detector/metrics.ts';
 import { autoThreads } from '../../detector/model/cpu-budget.ts';
 import { measureOrtFps } from '../../detector/model/measure-ort.ts';
 import type { InferenceTimings } from '../../detector/model/worker-protocol.ts';
 import type { FrameResult } from '../../detector/publisher.ts';
-import { Scheduler, type InferenceRunner } from '../../detector/scheduler.ts';
+import { Scheduler, type InferenceRunner } from '../../detector/inference/scheduler.ts';
 import { DEFAULT_MODEL_PATH } from '../../detector/service.ts';
-import { IouTracker } from '../../detector/tracker.ts';
+import { ObjectTracker } from '../../detector/track/index.ts';
 import { motionSection } from './detector-motion.ts';
 
 /** The shared speed fixture beside the checkout (../shared/models). */
@@ -74,7 +74,7 @@ function benchCamera(id: string, source: string, pool: InferencePool, scheduler:
     hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
     postprocess: { minScore: 0.5, iouThreshold: 0.45 },
     scheduler,
-    tracker: new IouTracker(),
+    tracker: new ObjectTracker(),
     sink: { frame: (result) => void onFrame(result), event: () => undefined, counts: () => undefined },
     metrics: new DetectorMetrics(),
     logger: silentLogger(),

@@ -16,7 +16,7 @@ import Fastify from 'fastify';
 import { Registry } from 'prom-client';
 import { silentLogger } from '../../common/log.ts';
 import { hashPassword } from '../../common/password.ts';
-import { SlotPool } from '../../gateway/slot-pool.ts';
+import { SlotPool } from '../../gateway/pipeline/slot-pool.ts';
 import { mediamtxAuthPlugin } from '../../gateway/mediamtx/auth-endpoint.ts';
 import { createBootSecrets, DEMAND_SECRET_ENV } from '../../gateway/mediamtx/boot-secrets.ts';
 import { DemandLeases, mediamtxDemandPlugin } from '../../gateway/mediamtx/demand-endpoint.ts';

@@ -23,7 +23,7 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import jpegJs from 'jpeg-js';
 import { EventStore } from '../../detector/event-store/event-store.ts';
-import { buildDecoderArgs } from '../../detector/decoder-args.ts';
+import { buildDecoderArgs } from '../../detector/decode/decoder-args.ts';
 import type { FullFrame } from '../../detector/latest-frame/full-frame.ts';
 import { LatestFrames } from '../../detector/latest-frame/latest-frames.ts';
 import type { FrameResult } from '../../detector/publisher.ts';

@@ -13,7 +13,7 @@ export interface DetectStatus {
   skipped?: number;
 }
 
-/** The gateway's per-camera status (gateway/camera-state.ts `CameraStatus`). */
+/** The gateway's per-camera status (gateway/pipeline/camera-state.ts `CameraStatus`). */
 export interface StreamStatus {
   id: string;
   state: string;

@@ -14,7 +14,7 @@ import { silentLogger } from '../../../common/log.ts';
 import { createMediamtxIntegration, localGatewayUrl } from '../integration.ts';
 import { MediamtxNotFoundError } from '../errors.ts';
 import { DEMAND_SECRET_ENV, DEMAND_SECRET_HEADER } from '../boot-secrets.ts';
-import { SlotsExhaustedError } from '../../pipeline-errors.ts';
+import { SlotsExhaustedError } from '../../pipeline/pipeline-errors.ts';
 
 const FAKE = fileURLToPath(new URL('../../../test/fixtures/fake-mediamtx/fake-mediamtx.mjs', import.meta.url));
 const REPO = fileURLToPath(new URL('../../../', import.meta.url));

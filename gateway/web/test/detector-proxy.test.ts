@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { RecentEvents } from '../../../control/recent-events.ts';
+import { RecentEvents } from '../../../control/events/recent-events.ts';
 import { DetectorClient } from '../detector-client.ts';
 import { detectorProxyRoutes } from '../detector-proxy.ts';
 import { startFakeDetectorApi, type FakeDetectorApi } from './fake-detector-api.ts';
