@@ -22,6 +22,30 @@ function hasHostIfNetwork(source: string): boolean {
   }
 }
 
+const sourceString = z
+  .string()
+  .regex(SOURCE_PATTERN, 'must be an rtsp(s)://, http(s)://, rtmp(s)://, v4l2:///dev/..., file:///... or testsrc:// source')
+  .refine(hasHostIfNetwork, 'must be a valid URL with a host name');
+
+/** What an input is for: `stream` is republished through mediamtx, `detect` is decoded by the detector. */
+export const INPUT_ROLES = ['stream', 'detect'] as const;
+export type InputRole = (typeof INPUT_ROLES)[number];
+
+/** One of `cameras[].inputs`. */
+export const cameraInputSchema = z.strictObject({
+  source: sourceString,
+  /** Default for a camera's only input: both roles. With several inputs, each names its roles. */
+  roles: z
+    .array(z.enum(INPUT_ROLES))
+    .min(1)
+    .max(2)
+    .refine((roles) => new Set(roles).size === roles.length, 'a role is listed twice')
+    .default(['stream', 'detect']),
+  /** RTSP transport for this input (default: the camera's `rtsp_transport`). */
+  rtsp_transport: z.enum(['tcp', 'udp']).optional(),
+});
+export type CameraInputConfig = z.output<typeof cameraInputSchema>;
+
 export const transcodeSchema = z.strictObject({
   width: z.number().int().min(16).max(7680).optional(),
   height: z.number().int().min(16).max(4320).optional(),
@@ -40,13 +64,14 @@ export const cameraTimeoutsSchema = z.strictObject({
   start: durationMs('15s', { min: 500 }),
 });
 
-export const cameraSchema = z.strictObject({
+export const cameraSchema = z
+  .strictObject({
   id: z.string().regex(CAMERA_ID, 'must match [a-z0-9_-]{1,64}').superRefine(notReservedTopicWord),
   name: z.string().min(1).max(128).optional(),
-  source: z
-    .string()
-    .regex(SOURCE_PATTERN, 'must be an rtsp(s)://, http(s)://, rtmp(s)://, v4l2:///dev/..., file:///... or testsrc:// source')
-    .refine(hasHostIfNetwork, 'must be a valid URL with a host name'),
+  /** The camera's one input (shorthand for `inputs: [{source, roles: [stream, detect]}]`). */
+  source: sourceString.optional(),
+  /** Several inputs with roles, e.g. a main stream to republish and a sub-stream to detect on. */
+  inputs: z.array(cameraInputSchema).min(1).max(4).optional(),
   enabled: z.boolean().default(true),
   mode: z.enum(['always', 'on-demand']).default('always'),
   video: z.enum(['copy', 'h264']).default('copy'),
@@ -81,7 +106,27 @@ export const cameraSchema = z.strictObject({
   motion: motionSchema.optional(),
   /** Snapshot look for this camera; unset keys take `detector.snapshots` (docs/snapshots.md). */
   snapshots: cameraSnapshotsSchema.optional(),
-});
+})
+  .superRefine((camera, ctx) => {
+    if (camera.source !== undefined && camera.inputs !== undefined) {
+      ctx.addIssue({ code: 'custom', path: ['inputs'], message: 'set either source (one input) or inputs (several, with roles), not both' });
+      return;
+    }
+    if (camera.source === undefined && camera.inputs === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['source'], message: 'a camera needs a source (or inputs with roles)' });
+      return;
+    }
+    for (const role of INPUT_ROLES) {
+      const holders = (camera.inputs ?? []).flatMap((input, index) => (input.roles.includes(role) ? [index] : []));
+      if (camera.inputs && holders.length !== 1) {
+        const where = holders.length === 0 ? 'no input has it' : `inputs ${holders.join(' and ')} both have it`;
+        ctx.addIssue({ code: 'custom', path: ['inputs'], message: `exactly one input must have the role "${role}" (${where})` });
+      }
+    }
+  })
+  // `source` is always the stream input's source afterwards, so what reads it (publish args, doctor)
+  // keeps one meaning; camera-inputs.ts answers "which input plays which role".
+  .transform((camera) => ({ ...camera, source: camera.source ?? camera.inputs?.find((input) => input.roles.includes('stream'))?.source ?? '' }));
 
 export const pipelinesSchema = z.strictObject({
   /** Hard limit on concurrent publish children. */
