@@ -1,5 +1,7 @@
 /**
- * ffmpeg argv for one publish pipeline: camera source → (copy | h264) → RTSP publish into mediamtx.
+ * ffmpeg argv for one publish pipeline: the camera's `stream` input → (copy | h264) → RTSP publish
+ * into mediamtx. Only the input with the role `stream` is read here (with its own `rtsp_transport`,
+ * else the camera's); a separate `detect` input is the detector's and never enters this argv.
  * A pure function of the camera config, the probed ffmpeg version and the publish target, so every
  * source kind and both ffmpeg generations are unit-tested without running anything.
  *
@@ -13,6 +15,7 @@
  *   `-timeout` means listen mode. RTMP input gets `-rw_timeout` (its `-timeout` also means listen).
  */
 import type { CameraConfig } from '../../common/config/schema-gateway.ts';
+import { inputWithRole, type CameraInput } from '../../common/config/camera-inputs.ts';
 import { parseCameraSource, type CameraSource } from '../../common/config/camera-source.ts';
 import type { FfmpegInfo } from './ffmpeg-info.ts';
 import { testsrcGraph } from './testsrc-graph.ts';
@@ -20,6 +23,7 @@ import { testsrcGraph } from './testsrc-graph.ts';
 /** The parts of a camera's config that shape its publish command. */
 export type PublishCamera = Pick<CameraConfig, 'id' | 'source' | 'video' | 'audio' | 'rtsp_transport' | 'timeouts'> & {
   transcode?: CameraConfig['transcode'];
+  inputs?: CameraConfig['inputs'];
 };
 
 export interface PublishTarget {
@@ -58,14 +62,14 @@ function supportsStatsPeriod(info: Pick<FfmpegInfo, 'major' | 'version'>): boole
   return info.major >= 5 || /^n?4\.4/.test(info.version);
 }
 
-function inputArgs(source: CameraSource, camera: PublishCamera, info: Pick<FfmpegInfo, 'libavformatMajor'>): string[] {
+function inputArgs(source: CameraSource, input: CameraInput, camera: PublishCamera, info: Pick<FfmpegInfo, 'libavformatMajor'>): string[] {
   const whitelist = INPUT_PROTOCOLS[source.kind];
   const allow = whitelist ? ['-protocol_whitelist', whitelist] : [];
   const io = microseconds(camera.timeouts.io);
   switch (source.kind) {
     case 'rtsp': {
       const timeoutFlag = info.libavformatMajor >= 59 ? '-timeout' : '-stimeout';
-      return [...PROBE, '-fflags', '+genpts', '-rtsp_transport', camera.rtsp_transport, timeoutFlag, io, ...allow, '-i', source.url];
+      return [...PROBE, '-fflags', '+genpts', '-rtsp_transport', input.rtspTransport, timeoutFlag, io, ...allow, '-i', source.url];
     }
     case 'http':
       return [
@@ -120,7 +124,8 @@ export function buildPublishArgs(
   target: PublishTarget,
   options: PublishArgsOptions = {},
 ): string[] {
-  const source = parseCameraSource(camera.source);
+  const input = inputWithRole(camera, 'stream');
+  const source = parseCameraSource(input.source);
   const progressFd = options.progressFd ?? 3;
   const stats = supportsStatsPeriod(info) ? ['-stats_period', '0.5'] : [];
   return [
@@ -129,7 +134,7 @@ export function buildPublishArgs(
     '-nostats',
     '-progress', `pipe:${progressFd}`,
     ...stats,
-    ...inputArgs(source, camera, info),
+    ...inputArgs(source, input, camera, info),
     '-map', '0:v:0',
     ...videoArgs(source, camera),
     ...audioArgs(source, camera),

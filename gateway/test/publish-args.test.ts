@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseCameraSource, SourceError } from '../../common/config/camera-source.ts';
+import { parseConfig } from '../../common/config/load.ts';
 import { createLauncher, publishUrl } from '../pipeline/launcher.ts';
 import { buildPublishArgs, INPUT_PROTOCOLS, OUTPUT_PROTOCOLS, type PublishCamera } from '../ffmpeg/publish-args.ts';
 
@@ -161,6 +162,79 @@ void test('source parsing: testsrc parameters are range-checked; unknown schemes
     () => parseCameraSource('gopher://u:secretpw@host/'),
     (error: unknown) => error instanceof SourceError && !String((error as Error).message).includes('secretpw'),
   );
+});
+
+const MAIN = 'rtsp://viewer:mainpw@10.0.0.5:554/stream1';
+const SUB = 'rtsp://viewer:subpw@10.0.0.5:554/stream2';
+
+/** Every argv element that mentions the sub-stream (its path or its password). */
+function mentionsSub(args: string[]): string[] {
+  return args.filter((arg) => arg.includes('stream2') || arg.includes('subpw'));
+}
+
+void test('inputs: the stream input is published with its own transport; the detect input never enters the argv', () => {
+  const cam = camera(MAIN, {
+    rtsp_transport: 'tcp',
+    // The detect input comes first on purpose: the role decides, not the position.
+    inputs: [
+      { source: SUB, roles: ['detect'], rtsp_transport: 'tcp' },
+      { source: MAIN, roles: ['stream'], rtsp_transport: 'udp' },
+    ],
+  });
+  const args = buildPublishArgs(cam, FFMPEG5, TARGET);
+  assert.equal(valueOf(args, '-i'), MAIN);
+  assert.equal(valueOf(inputPart(args), '-rtsp_transport'), 'udp', "the stream input's own transport wins over the camera's");
+  assert.deepEqual(mentionsSub(args), []);
+  assert.equal(args.filter((arg) => arg === '-i').length, 1, 'exactly one input is read');
+});
+
+void test("inputs: a stream input without rtsp_transport takes the camera's", () => {
+  const cam = camera(MAIN, {
+    rtsp_transport: 'udp',
+    inputs: [
+      { source: MAIN, roles: ['stream'] },
+      { source: SUB, roles: ['detect'], rtsp_transport: 'tcp' },
+    ],
+  });
+  const args = buildPublishArgs(cam, FFMPEG5, TARGET);
+  assert.equal(valueOf(inputPart(args), '-rtsp_transport'), 'udp');
+  assert.equal(valueOf(args, '-i'), MAIN);
+  assert.deepEqual(mentionsSub(args), []);
+});
+
+void test('inputs through the real config loader: long form and shorthand publish the same argv for the main stream', () => {
+  const config = parseConfig(
+    {
+      cameras: [
+        { id: 'long', rtsp_transport: 'udp', inputs: [{ source: SUB, roles: ['detect'] }, { source: MAIN, roles: ['stream'], rtsp_transport: 'tcp' }] },
+        { id: 'short', source: MAIN, rtsp_transport: 'tcp' },
+      ],
+    },
+    { env: {} },
+  );
+  const [long, short] = config.cameras;
+  assert.ok(long && short);
+  const longArgs = buildPublishArgs(long, FFMPEG5, TARGET);
+  const shortArgs = buildPublishArgs(short, FFMPEG5, TARGET);
+  assert.deepEqual(longArgs, shortArgs);
+  assert.equal(valueOf(inputPart(longArgs), '-rtsp_transport'), 'tcp');
+  assert.deepEqual(mentionsSub(longArgs), []);
+  // The detect-only input's transport is the camera's (udp); publishing ignores it either way.
+  const udpStream = parseConfig({ cameras: [{ id: 'u', rtsp_transport: 'udp', inputs: [{ source: MAIN, roles: ['stream'] }, { source: SUB, roles: ['detect'], rtsp_transport: 'tcp' }] }] }, { env: {} });
+  assert.equal(valueOf(inputPart(buildPublishArgs(udpStream.cameras[0] as PublishCamera, FFMPEG5, TARGET)), '-rtsp_transport'), 'udp');
+});
+
+void test('inputs: a non-RTSP stream input (file) with an RTSP detect input publishes the file only', () => {
+  const cam = camera('file:///srv/clips/main.mp4', {
+    inputs: [
+      { source: 'file:///srv/clips/main.mp4', roles: ['stream'] },
+      { source: SUB, roles: ['detect'] },
+    ],
+  });
+  const args = buildPublishArgs(cam, FFMPEG5, TARGET);
+  assert.equal(valueOf(args, '-i'), '/srv/clips/main.mp4');
+  assert.equal(valueOf(inputPart(args), '-rtsp_transport'), undefined);
+  assert.deepEqual(mentionsSub(args), []);
 });
 
 void test('launcher: ffmpeg path, q to quit, progress fd 3, publish secret in the URL and marked as secret', async () => {
