@@ -36,13 +36,17 @@ function valueAt(root: unknown, path: ReadonlyArray<PropertyKey>): unknown {
   return node;
 }
 
+/** URL user-info up to the last `@` of a quoted value: covers passwords with `/`, `@` or spaces. */
+const QUOTED_USERINFO = /(\b[a-z][a-z0-9+.-]*:\/\/[^\s"/@:]*):[^"]*@/gi;
+
 function describeValue(path: ReadonlyArray<PropertyKey>, value: unknown): string {
   const last = path[path.length - 1];
   if (typeof last === 'string' && isSecretKey(last)) return '(value hidden)';
   if (value === undefined) return '(missing)';
-  let text = JSON.stringify(value) ?? String(value);
+  // Redact before cutting: a cut inside a password leaves no `@` for the redaction to find.
+  let text = redactText((JSON.stringify(value) ?? String(value)).replace(QUOTED_USERINFO, '$1:***@'));
   if (text.length > 80) text = `${text.slice(0, 77)}...`;
-  return `(got ${redactText(text)})`;
+  return `(got ${text})`;
 }
 
 function substituteEnv(node: unknown, env: NodeJS.ProcessEnv, path: PropertyKey[], issues: string[]): unknown {
