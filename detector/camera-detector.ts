@@ -3,6 +3,8 @@
  * → sink. The motion gate runs on every decoded frame before the slot: a frame without motion (and
  * no tracked object due for a re-check) never occupies the slot or the pool; its buffer goes back
  * to the decoder at once and the sink gets a `motion: false, inferred: false` result.
+ * Boxes leave in the main stream's pixels (geometry/camera-geometry.ts): with a separate detect
+ * input (a sub-stream), frames are held until the main stream's size is known.
  * `pause()` stops the decoder child (awaiting its exit) and empties the slot; `resume()` starts a
  * new decoder (and motion starts over). Both are idempotent and serialized (one operation at a
  * time, in call order).
@@ -12,6 +14,7 @@ import { Decoder, type DecoderEvent, type DecoderOptions } from './decode/decode
 import { FrameSlot } from './decode/frame-slot.ts';
 import type { DecodedFrame } from './decode/frame-parser.ts';
 import type { HwaccelFallback } from './decode/hwaccel.ts';
+import { CameraGeometry, type GeometryStatus } from './geometry/camera-geometry.ts';
 import type { DetectorMetrics } from './metrics.ts';
 import type { Detection, PostprocessOptions } from './model/types.ts';
 import { CameraMotion } from './motion/camera-motion.ts';
@@ -51,6 +54,8 @@ export interface CameraDetectorOptions {
   sink: DetectionSink;
   metrics: DetectorMetrics;
   logger: Logger;
+  /** Detect and main stream geometry (default: one input, no mapping). */
+  geometry?: CameraGeometry;
   /** Motion detection settings (default: DEFAULT_MOTION). */
   motion?: MotionSettings;
   /** Motion gate settings (default: DEFAULT_GATE, gate on). */
@@ -81,6 +86,8 @@ export interface CameraStatus {
   framesWithMotion: number;
   /** Whole-frame changes that reset the motion background. */
   motionResets: number;
+  /** Detect input, detect and main sizes, scale, frames held while the main size was unknown. */
+  geometry: GeometryStatus;
 }
 
 export class CameraDetector implements ScheduledCamera {
@@ -97,8 +104,10 @@ export class CameraDetector implements ScheduledCamera {
   #lastCounts = '';
   readonly #lastZoneCounts = new Map<string, string>();
   readonly #motion: CameraMotion;
+  readonly #geometry: CameraGeometry;
 
   constructor(readonly options: CameraDetectorOptions) {
+    this.#geometry = options.geometry ?? CameraGeometry.sameInput(options.id, options.logger);
     this.#motion = new CameraMotion(options.motion ?? DEFAULT_MOTION, options.gate ?? DEFAULT_GATE, options.decoder.width, options.decoder.height);
   }
 
@@ -110,8 +119,10 @@ export class CameraDetector implements ScheduledCamera {
     return this.#state;
   }
 
+  /** Post-processing options; `minArea` is in main pixels² and the model sees detect pixels. */
   postprocess(): PostprocessOptions {
-    return this.options.postprocess;
+    const options = this.options.postprocess;
+    return options.minArea ? { ...options, minArea: this.#geometry.minArea(options.minArea) } : options;
   }
 
   /** Starts (or resumes) decoding. Resolves once the decoder child was spawned. */
@@ -130,6 +141,7 @@ export class CameraDetector implements ScheduledCamera {
       this.#decoder = decoder;
       this.#state = 'running';
       decoder.start();
+      this.#geometry.start();
     });
   }
 
@@ -137,7 +149,7 @@ export class CameraDetector implements ScheduledCamera {
   pause(): Promise<void> {
     return this.#serial(async () => {
       if (this.#state !== 'running') return;
-      await this.#stopDecoder();
+      await Promise.all([this.#stopDecoder(), this.#geometry.stop()]);
       this.#endTracks();
       this.#state = 'paused';
     });
@@ -151,7 +163,7 @@ export class CameraDetector implements ScheduledCamera {
   stop(): Promise<void> {
     this.#intakeClosed = true;
     return this.#serial(async () => {
-      await this.#stopDecoder();
+      await Promise.all([this.#stopDecoder(), this.#geometry.stop()]);
       this.#state = 'stopped';
     });
   }
@@ -169,17 +181,19 @@ export class CameraDetector implements ScheduledCamera {
       restarts: this.#restarts,
       hwaccelFallbacks: this.options.hwaccel.fallbacks,
       ...this.#motion.counts(),
+      geometry: this.#geometry.status(),
     };
   }
 
   onResult(frame: DecodedFrame, found: Detection[], inferenceMs: number): void {
     this.#inferred++;
     const { sink, tracker, metrics } = this.options;
+    // In main-stream pixels from here on: masks, filters, tracks, zones, events, snapshots.
+    const { detections: inMain, width, height } = this.#geometry.toMain(found, frame.letterbox);
     // Object masks and filters drop detections before anything is published.
-    const detections = tracker.filter ? tracker.filter(this.id, found) : found;
+    const detections = tracker.filter ? tracker.filter(this.id, inMain) : inMain;
     const latencyMs = performance.now() - frame.decodedAtMono;
     metrics.frameInferred(this.id, inferenceMs, latencyMs);
-    const { srcWidth: width, srcHeight: height } = frame.letterbox;
     sink.frame({ camera: this.id, frame: frame.index, pts: frame.pts, width, height, detections, decodedAt: frame.decodedAt, inferenceMs, latencyMs, motion: this.#motion.motionOf(frame), inferred: true });
     // A paused camera's objects were ended; a result that arrives late does not start them again.
     if (this.#state !== 'running') return;
@@ -239,6 +253,10 @@ export class CameraDetector implements ScheduledCamera {
     }
     this.#decoded++;
     this.options.metrics.frameDecoded(this.id);
+    if (!this.#geometry.accept(frame.letterbox)) {
+      this.recycle(frame);
+      return;
+    }
     if (!this.#passesGate(frame)) return;
     const dropped = this.slot.offer(frame);
     if (dropped) {
@@ -263,7 +281,7 @@ export class CameraDetector implements ScheduledCamera {
 
   /** The result of a frame the gate kept from inference: no detections, `inferred: false`. */
   #emitGated(frame: DecodedFrame, motion: boolean): void {
-    const { srcWidth: width, srcHeight: height } = frame.letterbox;
+    const { width, height } = this.#geometry.toMain([], frame.letterbox);
     const latencyMs = performance.now() - frame.decodedAtMono;
     this.options.sink.frame({ camera: this.id, frame: frame.index, pts: frame.pts, width, height, detections: [], decodedAt: frame.decodedAt, inferenceMs: 0, latencyMs, motion, inferred: false });
   }

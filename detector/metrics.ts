@@ -43,6 +43,7 @@ export class DetectorMetrics {
   readonly gated: Counter<'camera'>;
   readonly motionResets: Counter<'camera'>;
   readonly motionFraction: Gauge<'camera'>;
+  readonly held: Counter<'camera'>;
   readonly #decodedRate = new Map<string, RateMeter>();
   readonly #inferredRate = new Map<string, RateMeter>();
 
@@ -73,6 +74,12 @@ export class DetectorMetrics {
     this.motionResets = new Counter({
       name: 'lookout_detector_motion_resets_total',
       help: 'Whole-frame changes (lights, IR switch, exposure) that reset the motion background',
+      labelNames: ['camera'],
+      registers,
+    });
+    this.held = new Counter({
+      name: 'lookout_detector_frames_held_total',
+      help: 'Decoded frames not inferred because the main stream size was not known yet (separate detect input)',
       labelNames: ['camera'],
       registers,
     });

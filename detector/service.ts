@@ -10,10 +10,11 @@ import { ChildRegistry, DETECTOR_CHILDREN_FILE, killOrphans } from '../common/ch
 import { detectorHttpSettings } from '../common/config/detector-http.ts';
 import type { LookoutConfig } from '../common/config/schema.ts';
 import type { CameraConfig } from '../common/config/schema-gateway.ts';
+import { hasSeparateDetectInput, inputWithRole } from '../common/config/camera-inputs.ts';
 import type { Logger } from '../common/log.ts';
 import { secrets } from '../common/redact.ts';
 import { CameraDetector, type CameraStatus, type TrackerLike } from './camera-detector.ts';
-import { chooseStrategy, decoderInputFrom, type DecoderInput } from './decode/decoder-args.ts';
+import { chooseStrategy, DecoderInputError, decoderInputFrom, type DecoderInput } from './decode/decoder-args.ts';
 import { startDetectorApi, UnknownCameraError } from './http-api.ts';
 import { chooseHwaccel, HwaccelFallback, probeHwaccelEnvironment, type HwaccelEnvironment } from './decode/hwaccel.ts';
 import { DetectorMetrics } from './metrics.ts';
@@ -25,6 +26,8 @@ import { Scheduler, type InferenceRunner } from './inference/scheduler.ts';
 import { Pictures } from './snapshots/pictures.ts';
 import { probeKeyframeInterval } from './decode/stream-probe.ts';
 import { trackSettingsFromCamera } from './track/settings.ts';
+import { CameraGeometry } from './geometry/camera-geometry.ts';
+import { mainProbeTargets } from './geometry/main-targets.ts';
 
 /** The bundled demo model (models/README.md), used when `detector.model` is not set. */
 export const DEFAULT_MODEL_PATH = DEMO_MODEL_PATH;
@@ -72,10 +75,22 @@ export function mediamtxReadUrl(config: LookoutConfig, cameraId: string): string
   return `rtsp://${auth}${host}:${config.mediamtx.rtsp_port}/${cameraId}`;
 }
 
-/** Where one camera's decoder reads from, per `detect.read_from`. */
+/**
+ * Where one camera's decoder reads from. A separate detect input (`inputs: [..., {roles: [detect]}]`,
+ * a camera's sub-stream) is read directly from the camera: it is not republished, so it takes no
+ * gateway slot, and the camera sees one more connection (mediamtx and viewers still get the main
+ * stream). With one input, `detect.read_from` decides: mediamtx's republished stream (default) or
+ * the source. See docs/detect-substream.md.
+ */
 export function cameraDecoderInput(config: LookoutConfig, camera: CameraConfig): DecoderInput {
-  if (camera.detect?.read_from === 'source') {
-    return decoderInputFrom(camera.source, { transport: camera.rtsp_transport, loop: true, realtime: true });
+  const detect = inputWithRole(camera, 'detect');
+  if (hasSeparateDetectInput(camera) || camera.detect?.read_from === 'source') {
+    try {
+      return decoderInputFrom(detect.source, { transport: detect.rtspTransport, loop: true, realtime: true });
+    } catch (error) {
+      if (!(error instanceof DecoderInputError) || !hasSeparateDetectInput(camera)) throw error;
+      throw new DecoderInputError(`camera ${camera.id}: inputs[${detect.index}] (detect): ${error.message.replace(/ \(use rtsp.*$|: read it from mediamtx.*$/, '')} (a detect input is read directly: use rtsp, http, rtmp, file or a /dev/video device)`);
+    }
   }
   return decoderInputFrom(mediamtxReadUrl(config, camera.id), { transport: 'tcp' });
 }
@@ -166,13 +181,18 @@ export class DetectorService {
     const { config, logger } = this.options;
     const detect = camera.detect ?? { fps: 5, decode: 'auto' as const, read_from: 'mediamtx' as const };
     const input = cameraDecoderInput(config, camera);
-    const keyframeInterval =
-      detect.decode === 'auto' ? await probeKeyframeInterval(input, { ffprobePath: config.ffmpeg.ffprobe_path ?? 'ffprobe', timeoutMs: 8000 }) : undefined;
+    const decoderSettings = detectorDecoderSettings(config);
+    const geometry = this.#geometry(camera);
+    // The keyframe probe (detect input) and the first main-size probe run side by side.
+    const [keyframeInterval] = await Promise.all([
+      detect.decode === 'auto' ? probeKeyframeInterval(input, { ffprobePath: config.ffmpeg.ffprobe_path ?? 'ffprobe', timeoutMs: 8000 }) : undefined,
+      geometry.probeOnce(AbortSignal.timeout(8000)),
+    ]);
     const strategy = chooseStrategy(detect.decode, detect.fps, keyframeInterval);
     const hwChoice = chooseHwaccel(camera.detect?.hwaccel ?? config.detector.hwaccel, env, config.detector.hwaccel_device);
-    logger.info({ camera: camera.id, strategy, keyframeInterval, hwaccel: hwChoice.mode, why: hwChoice.reason, fps: detect.fps }, 'camera decoder plan');
+    const { detectInput, separate, main } = geometry.status();
+    logger.info({ camera: camera.id, strategy, keyframeInterval, hwaccel: hwChoice.mode, why: hwChoice.reason, fps: detect.fps, detectInput, separate, main: separate ? (main ?? 'pending') : 'same input' }, 'camera decoder plan');
     const minScore = camera.detect?.min_score ?? config.detector.min_score;
-    const decoderSettings = detectorDecoderSettings(config);
     return new CameraDetector({
       id: camera.id,
       decoder: {
@@ -190,7 +210,9 @@ export class DetectorService {
         hwEarlyFrames: config.detector.hwaccel_min_frames,
         hwEarlyMs: config.detector.hwaccel_early_exit,
         backoff: decoderSettings.backoff,
-        ...(this.#pictures ? { fullFrameHeight: this.#pictures.frameHeight(camera.id), onFullFrame: (frame) => this.#pictures?.latest.put(camera.id, frame) } : {}),
+        ...(this.#pictures
+          ? { fullFrameHeight: this.#pictures.frameHeight(camera.id), onFullFrame: (frame) => this.#pictures?.latest.put(camera.id, { ...frame, picture: geometry.pictureSize(frame.image) }) }
+          : {}),
       },
       hwaccel: new HwaccelFallback(hwChoice, config.detector.hwaccel_retry_after),
       postprocess: {
@@ -200,6 +222,7 @@ export class DetectorService {
         ...(camera.detect?.min_area !== undefined ? { minArea: camera.detect.min_area } : {}),
         ...(camera.detect?.labels ? { labels: camera.detect.labels } : {}),
       },
+      geometry,
       motion: motionSettingsFrom(camera.motion),
       gate: gateSettingsFrom(camera.detect),
       ...(this.#children ? { children: this.#children } : {}),
@@ -208,6 +231,24 @@ export class DetectorService {
       sink: this.#pictures?.sink ?? this.options.sink,
       metrics: this.metrics,
       logger: logger.child({ component: 'detector', camera: camera.id }),
+    });
+  }
+
+  /** The camera's stream geometry; with a separate detect input, the main size is probed (see camera-geometry.ts). */
+  #geometry(camera: CameraConfig): CameraGeometry {
+    const { config, logger } = this.options;
+    const targets = mainProbeTargets(camera, mediamtxReadUrl(config, camera.id));
+    if (targets.length === 0) return CameraGeometry.sameInput(camera.id, logger);
+    return new CameraGeometry({
+      camera: camera.id,
+      detectInput: inputWithRole(camera, 'detect').index,
+      mainTargets: targets,
+      ...(config.ffmpeg.ffprobe_path ? { ffprobePath: config.ffmpeg.ffprobe_path } : {}),
+      // mediamtx holds a reader of an on-demand camera until its publisher is up (timeouts.start).
+      probeTimeoutMs: camera.timeouts.start,
+      backoff: detectorDecoderSettings(config).backoff,
+      logger,
+      onHeld: () => this.metrics.held.inc({ camera: camera.id }),
     });
   }
 

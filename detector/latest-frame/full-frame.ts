@@ -6,6 +6,7 @@
  * n-th full frame is the n-th model frame.
  */
 import type { RgbImage } from '../snapshots/draw.ts';
+import type { Size } from '../geometry/stream-geometry.ts';
 
 export interface FullFrame {
   /** Same numbering as the model frames (DecodedFrame.index). */
@@ -13,6 +14,11 @@ export interface FullFrame {
   image: RgbImage;
   /** Date.now() when the frame was complete. */
   receivedAt: number;
+  /**
+   * The size to show it at when that differs from `image` (a squeezed sub-stream shown with the main
+   * stream's aspect; see detector/geometry/). Pictures are resampled to it before boxes are drawn.
+   */
+  picture?: Size | undefined;
 }
 
 const HEADER = /^P6\s+(\d+)\s+(\d+)\s+(\d+)\s/;

@@ -10,6 +10,7 @@ import type { FrameResult } from '../publisher.ts';
 import { drawLabelledBox, labelColor } from '../snapshots/draw.ts';
 import { encodeJpeg } from '../snapshots/jpeg.ts';
 import type { SnapshotMetrics } from '../snapshots/metrics.ts';
+import { pictureOf } from '../snapshots/picture.ts';
 import type { FullFrame } from './full-frame.ts';
 
 export interface LatestFramesOptions {
@@ -76,16 +77,7 @@ export class LatestFrames {
     const cached = this.#cache.get(key);
     if (cached && (cached.frameIndex === frame.index || now - cached.at < (this.options.cacheMs ?? 500))) return cached.jpeg;
     const started = performance.now();
-    let image = frame.image;
-    if (request.boxes && result && result.detections.length > 0) {
-      image = { data: new Uint8Array(frame.image.data), width: frame.image.width, height: frame.image.height };
-      const scale = image.height / result.height;
-      const thickness = Math.max(2, Math.round(image.height / 240));
-      for (const detection of result.detections) {
-        drawLabelledBox(image, detection.box.map((value) => value * scale), `${detection.label} ${Math.round(detection.score * 100)}%`, labelColor(detection.label), thickness);
-      }
-    }
-    const jpeg = encodeJpeg(image, { quality: this.options.quality ?? 75, height: request.height });
+    const jpeg = this.#encode(frame, request.boxes ? result : undefined, request.height);
     void jpeg.then(
       () => this.options.metrics?.encodeMs.observe({ kind: 'latest' }, performance.now() - started),
       () => this.#cache.delete(key),
@@ -95,5 +87,19 @@ export class LatestFrames {
     // Bounded: past MAX_CACHED (many heights asked), the oldest entry goes.
     if (this.#cache.size > MAX_CACHED) this.#cache.delete(this.#cache.keys().next().value!);
     return jpeg;
+  }
+
+  /** The frame in the main stream's aspect, the result's boxes (main pixels) drawn on it, as JPEG. */
+  async #encode(frame: FullFrame, result: FrameResult | undefined, height: number): Promise<Buffer> {
+    let image = await pictureOf(frame);
+    if (result && result.detections.length > 0) {
+      image = { data: new Uint8Array(image.data), width: image.width, height: image.height };
+      const scale = image.height / result.height;
+      const thickness = Math.max(2, Math.round(image.height / 240));
+      for (const detection of result.detections) {
+        drawLabelledBox(image, detection.box.map((value) => value * scale), `${detection.label} ${Math.round(detection.score * 100)}%`, labelColor(detection.label), thickness);
+      }
+    }
+    return encodeJpeg(image, { quality: this.options.quality ?? 75, height });
   }
 }

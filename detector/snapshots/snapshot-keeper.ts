@@ -13,6 +13,7 @@ import type { FullFrame } from '../latest-frame/full-frame.ts';
 import { drawLabelledBox, drawPolygon, drawText, labelColor, type RgbImage } from './draw.ts';
 import { cropRegion, encodeJpeg } from './jpeg.ts';
 import type { SnapshotMetrics } from './metrics.ts';
+import { pictureOf } from './picture.ts';
 import type { SnapshotFiles } from './snapshot-files.ts';
 
 /** How one camera's snapshots look (config: detector.snapshots with cameras[].snapshots on top). */
@@ -138,8 +139,10 @@ export class SnapshotKeeper {
 
   async #encodeAndWrite(event: TrackEvent, result: FrameResult, frame: FullFrame, look: SnapshotLook, meta: SnapshotMeta): Promise<Buffer | undefined> {
     const started = performance.now();
-    const image = drawSnapshot(frame.image, { event, result, look });
-    const scale = frame.image.height / result.height;
+    // In the main stream's aspect (a squeezed sub-stream is resampled): one scale for both axes.
+    const picture = await pictureOf(frame);
+    const image = drawSnapshot(picture, { event, result, look });
+    const scale = picture.height / result.height;
     const crop = cropRegion(event.box.map((value) => value * scale), image.width, image.height);
     const [snapshot, thumbnail] = await Promise.all([
       encodeJpeg(image, { quality: look.quality, ...(look.crop ? { crop } : {}) }),
