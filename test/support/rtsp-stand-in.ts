@@ -22,6 +22,8 @@ export interface RtspStandIn {
   readUrl(path: string): string;
   /** Paths that currently have a publisher. */
   mounts(): string[];
+  /** Every DESCRIBE and PLAY a reader sent so far, with its path and User-Agent (who read what). */
+  readRequests(): Array<{ method: string; path: string; userAgent: string }>;
   close(): Promise<void>;
 }
 
@@ -77,6 +79,12 @@ export async function startRtspStandIn(options: RtspStandInOptions = {}): Promis
       if (mount && mounts.getMount(req.uri) === mount) mounts.deleteMount(req.uri);
     });
   });
+  const reads: Array<{ method: string; path: string; userAgent: string }> = [];
+  read.on('request', (req: { method?: string; uri: string; headers?: Record<string, string | undefined> }) => {
+    if (req.method !== 'DESCRIBE' && req.method !== 'PLAY') return;
+    const path = /^rtsp:\/\/[^/]*(\/[^?]*)/.exec(req.uri)?.[1] ?? req.uri;
+    if (reads.length < 10_000) reads.push({ method: req.method, path, userAgent: req.headers?.['user-agent'] ?? '' });
+  });
   const publishPort = await listenLoopback(publish);
   const readPort = await listenLoopback(read);
   return {
@@ -85,6 +93,7 @@ export async function startRtspStandIn(options: RtspStandInOptions = {}): Promis
     publishUrl: (path) => `rtsp://127.0.0.1:${publishPort}/${path}`,
     readUrl: (path) => `rtsp://127.0.0.1:${readPort}/${path}`,
     mounts: () => Object.keys(mounts.mounts).filter((key) => mounts.mounts[key] !== undefined),
+    readRequests: () => [...reads],
     async close() {
       // Reader sessions hold UDP sockets and a 60 s keepalive timer until closed.
       for (const wrapper of Object.values(instance.ClientServer.clients)) {
