@@ -44,8 +44,8 @@ export async function run(argv: string[]): Promise<number> {
   // systemd (Type=notify): READY once the model is loaded and decoders started; WATCHDOG while healthy.
   await notify.ready(`${config.cameras.length} camera(s), model loaded`);
   notify.startWatchdog();
+  // The handlers stay until the process ends: a late signal exits with the same code.
   const code = await signals.done;
-  signals.dispose();
   await notify.close();
   // Everything was stopped; a stray handle must not keep a stopped detector alive.
   setTimeout(() => process.exit(code), 1000).unref();

@@ -40,8 +40,8 @@ export async function run(argv: string[]): Promise<number> {
   }
   await notify.ready(`${config.cameras.filter((camera) => camera.enabled).length} camera(s)`);
   notify.startWatchdog();
+  // The handlers stay until the process ends: a late signal exits with the same code.
   const code = await signals.done;
-  signals.dispose();
   await notify.close();
   // Everything is stopped; should a stray handle keep the event loop alive, exit anyway.
   setTimeout(() => process.exit(code), 1_000).unref();

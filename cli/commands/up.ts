@@ -76,12 +76,13 @@ export async function run(argv: string[]): Promise<number> {
     setTimeout(() => process.exit(code), 2000).unref();
     return code;
   } catch (error) {
+    // Only a failed run drops the handlers; after a finished run they stay until the process
+    // ends, so a late signal exits with the run's code instead of killing it.
+    signals.dispose();
     if (error instanceof ConfigError || error instanceof UpConfigError) {
       process.stderr.write(`lookout up: ${error.message}\n`);
       return 1;
     }
     throw error;
-  } finally {
-    signals.dispose();
   }
 }

@@ -7,7 +7,9 @@
  * - a second signal: `kill()` (SIGKILL every child group at once) and exit with 130, after
  *   `exitDelayMs` (default 0) so an asynchronous kill path can reach its children first;
  * - a finished stop resolves `done` with the code `stop()` returned (0 when it returned nothing),
- *   a failed one with 1; the caller returns it as the exit code.
+ *   a failed one with 1; the caller returns it as the exit code. A signal that arrives after the
+ *   stop finished (while the process is on its way out) exits with that code at once: the handlers
+ *   stay installed until the process ends, so a late signal never kills it by the default action.
  *
  * `exit` is injectable so tests can observe the decision without ending the test runner.
  */
@@ -28,7 +30,7 @@ export interface ShutdownSignalOptions {
 export interface ShutdownSignals {
   /** Resolves with the exit code once a signal-initiated stop finished (never if no signal came). */
   done: Promise<number>;
-  /** Removes the handlers (a service stopped another way). */
+  /** Removes the handlers (a service that failed to start, or stopped another way). */
   dispose(): void;
 }
 
@@ -36,6 +38,7 @@ export function handleShutdownSignals(options: ShutdownSignalOptions): ShutdownS
   const exit = options.exit ?? ((code: number) => process.exit(code));
   const signals = options.signals ?? ['SIGTERM', 'SIGINT'];
   let count = 0;
+  let finishedCode: number | undefined;
   let resolveDone!: (code: number) => void;
   const done = new Promise<number>((resolve) => {
     resolveDone = resolve;
@@ -43,6 +46,10 @@ export function handleShutdownSignals(options: ShutdownSignalOptions): ShutdownS
   const handler = (signal: NodeJS.Signals) => {
     count++;
     options.onSignal?.(signal, count);
+    if (finishedCode !== undefined) {
+      exit(finishedCode);
+      return;
+    }
     if (count > 1) {
       options.kill();
       if (options.exitDelayMs) setTimeout(() => exit(130), options.exitDelayMs).unref();
@@ -60,11 +67,13 @@ export function handleShutdownSignals(options: ShutdownSignalOptions): ShutdownS
     options.stop().then(
       (code) => {
         clearTimeout(deadline);
-        resolveDone(typeof code === 'number' ? code : 0);
+        finishedCode = typeof code === 'number' ? code : 0;
+        resolveDone(finishedCode);
       },
       () => {
         clearTimeout(deadline);
         options.kill();
+        finishedCode = 1;
         resolveDone(1);
       },
     );

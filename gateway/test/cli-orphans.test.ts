@@ -65,7 +65,7 @@ async function reaped(pids: number[]): Promise<void> {
 }
 
 /** A one-camera config publishing a test pattern into the stand-in; HTTP on `port`. */
-function writeConfig(dirPath: string, port: number, publishPort: number): string {
+function writeConfig(dirPath: string, port: number, publishPort: number, stopGrace = '1s'): string {
   const configFile = join(dirPath, 'lookout.yml');
   writeFileSync(
     configFile,
@@ -78,7 +78,7 @@ function writeConfig(dirPath: string, port: number, publishPort: number): string
       'pipelines:',
       `  publish_url: rtsp://127.0.0.1:${publishPort}`,
       '  publish_transport: udp',
-      '  stop_grace: 1s',
+      `  stop_grace: ${stopGrace}`,
       'cameras:',
       '  - id: demo',
       "    source: 'testsrc://?size=160x120&rate=10&objects=1'",
@@ -160,7 +160,9 @@ void test('a second SIGTERM during a hung shutdown kills the pipelines at once a
   const rtsp = await startRtspStandIn();
   const dir = tempDir();
   const port = await freeTcpPort();
-  const run = startCli(writeConfig(dir.path, port, rtsp.publishPort));
+  // A grace longer than the shutdown deadline: the frozen children keep the first stop hung for
+  // the whole test, however slowly the loaded machine runs it (with 1 s the stop could finish first).
+  const run = startCli(writeConfig(dir.path, port, rtsp.publishPort, '30s'));
   let ffmpeg: number[] = [];
   try {
     await waitUntil(

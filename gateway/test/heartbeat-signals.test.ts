@@ -106,3 +106,26 @@ void test('signals: a stop that hangs past the deadline is cut short: kill, then
     signals.dispose();
   }
 });
+
+void test('signals: a signal after the stop finished exits with the stop code at once, never by the default action', async () => {
+  const calls: string[] = [];
+  const signals = handleShutdownSignals({
+    signals: ['SIGWINCH'],
+    stop: async () => {
+      calls.push('stop');
+      return 3;
+    },
+    kill: () => calls.push('kill'),
+    exit: (code) => calls.push(`exit ${code}`),
+  });
+  try {
+    process.kill(process.pid, 'SIGWINCH');
+    assert.equal(await signals.done, 3);
+    process.kill(process.pid, 'SIGWINCH');
+    const until = Date.now() + 5_000;
+    while (calls.length < 2 && Date.now() < until) await sleep(20);
+    assert.deepEqual(calls, ['stop', 'exit 3'], 'no kill: everything is already stopped');
+  } finally {
+    signals.dispose();
+  }
+});
