@@ -13,6 +13,7 @@ import {
   PoolClosedError,
   WorkerCrashedError,
 } from '../inference/inference-pool.ts';
+import { PrefetchTiming } from '../inference/prefetch-timing.ts';
 import { autoThreads, prefetchHelps } from '../model/cpu-budget.ts';
 import { iou } from '../model/postprocess.ts';
 import type { Letterbox } from '../model/types.ts';
@@ -133,6 +134,25 @@ void test('a busy worker wants its next frame shortly before the run is expected
     assert.ok(timings.preprocessMs > 0 && timings.runMs > 0 && timings.postprocessMs >= 0);
     assert.ok(timings.totalMs >= timings.runMs + timings.queuedMs);
   }
+});
+
+void test('prefetch timing: the next frame is wanted one preprocessing time plus the margin before the run ends', () => {
+  const timing = new PrefetchTiming(true);
+  timing.seed(10);
+  const busy = { state: 'busy' as const, job: { started: 100 } };
+  assert.equal(timing.acceptsIn([], 100), Infinity, 'no worker: nothing wanted');
+  assert.equal(timing.acceptsIn([busy, { state: 'idle' }], 100), 0, 'a worker without a frame wants one now');
+  assert.equal(timing.acceptsIn([{ state: 'dead' }], 100), Infinity, 'a worker being replaced is skipped');
+  // Run estimate 10 ms from the warm-up; lead = preprocess 1 + margin 2 + 2 × deviation 0.
+  assert.equal(timing.acceptsIn([busy], 100), 7);
+  assert.equal(timing.acceptsIn([busy], 109), 0, 'overdue: now, never negative');
+  assert.equal(timing.acceptsIn([{ ...busy, next: {} }], 100), Infinity, 'a frame is already prepared');
+  assert.equal(timing.acceptsIn([{ state: 'starting', job: { started: 0 } }], 100), Infinity, 'a starting worker is not timed');
+  assert.equal(new PrefetchTiming(false).acceptsIn([busy], 100), Infinity, 'without prefetch a busy worker takes nothing more');
+  timing.recordRun(20); // estimate 10 + 0.2 × 10 = 12, deviation 0.2 × 10 = 2
+  assert.equal(timing.acceptsIn([busy], 100), 12 - (1 + 2 + 2 * 2));
+  timing.recordPreprocess(6); // preprocess estimate 1 + 0.2 × 5 = 2
+  assert.equal(timing.acceptsIn([busy], 100), 12 - (2 + 2 + 2 * 2));
 });
 
 void test('an overrunning inference times out, its worker is replaced, the next one succeeds', async () => {
