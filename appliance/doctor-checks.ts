@@ -30,6 +30,8 @@ export interface CheckContext {
   /** The repository (installation) root. */
   repoRoot: string;
   devDri: string;
+  /** Seconds of packets ffprobe reads from each camera input (default in doctor-inputs.ts). */
+  probeWindowSec?: number;
 }
 
 function result(name: string, status: CheckStatus, detail: string, hint?: string): CheckResult {

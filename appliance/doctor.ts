@@ -4,11 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfigFile, parseConfig } from '../common/config/load.ts';
 import type { LookoutConfig } from '../common/config/schema.ts';
 import { checkBrokers, checkDevDri, checkFfmpeg, checkMediamtx, checkModel, checkNode, checkPorts, type CheckContext, type CheckResult } from './doctor-checks.ts';
+import { checkInputs } from './doctor-inputs.ts';
 
 /**
  * `lookout doctor`: one report a user can paste into a support request. Config validity first
  * (the other checks use the config, or the defaults when it is missing or invalid), then the
- * checks in parallel, each bounded by its own deadline.
+ * checks in parallel, each bounded by its own deadline, ending with one line per camera input.
  */
 export interface DoctorOptions {
   configPath: string;
@@ -16,6 +17,8 @@ export interface DoctorOptions {
   env?: NodeJS.ProcessEnv;
   timeoutMs?: number;
   devDri?: string;
+  /** Seconds of packets read from each camera input to measure its GOP (default 6). */
+  probeWindowSec?: number;
 }
 
 export interface DoctorReport {
@@ -47,9 +50,16 @@ function loadForDoctor(options: DoctorOptions, env: NodeJS.ProcessEnv): { config
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const env = options.env ?? process.env;
   const { config, check } = loadForDoctor(options, env);
-  const ctx: CheckContext = { config, env, timeoutMs: options.timeoutMs ?? 5000, repoRoot: REPO_ROOT, devDri: options.devDri ?? '/dev/dri' };
-  const [ffmpeg, mediamtx, model, brokers, ports] = await Promise.all([checkFfmpeg(ctx), checkMediamtx(ctx), checkModel(ctx), checkBrokers(ctx), checkPorts(ctx)]);
-  const checks = [check, checkNode(), ffmpeg, mediamtx, checkDevDri(ctx), model, ...brokers, ports];
+  const ctx: CheckContext = {
+    config,
+    env,
+    timeoutMs: options.timeoutMs ?? 5000,
+    repoRoot: REPO_ROOT,
+    devDri: options.devDri ?? '/dev/dri',
+    ...(options.probeWindowSec !== undefined ? { probeWindowSec: options.probeWindowSec } : {}),
+  };
+  const [ffmpeg, mediamtx, model, brokers, ports, inputs] = await Promise.all([checkFfmpeg(ctx), checkMediamtx(ctx), checkModel(ctx), checkBrokers(ctx), checkPorts(ctx), checkInputs(ctx)]);
+  const checks = [check, checkNode(), ffmpeg, mediamtx, checkDevDri(ctx), model, ...brokers, ports, ...inputs];
   const count = (status: CheckResult['status']) => checks.filter((item) => item.status === status).length;
   return { checks, ok: count('ok'), warn: count('warn'), fail: count('fail') };
 }
