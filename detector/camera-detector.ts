@@ -10,6 +10,7 @@
  * time, in call order).
  */
 import type { Logger } from '../common/log.ts';
+import { CameraCounts } from './camera-counts.ts';
 import { Decoder, type DecoderEvent, type DecoderOptions } from './decode/decoder.ts';
 import { FrameSlot } from './decode/frame-slot.ts';
 import type { DecodedFrame } from './decode/frame-parser.ts';
@@ -101,13 +102,13 @@ export class CameraDetector implements ScheduledCamera {
   #inferred = 0;
   #failed = 0;
   #restarts = 0;
-  #lastCounts = '';
-  readonly #lastZoneCounts = new Map<string, string>();
+  readonly #counts: CameraCounts;
   readonly #motion: CameraMotion;
   readonly #geometry: CameraGeometry;
 
   constructor(readonly options: CameraDetectorOptions) {
     this.#geometry = options.geometry ?? CameraGeometry.sameInput(options.id, options.logger);
+    this.#counts = new CameraCounts(options.id, options.tracker, options.sink);
     this.#motion = new CameraMotion(options.motion ?? DEFAULT_MOTION, options.gate ?? DEFAULT_GATE, options.decoder.width, options.decoder.height);
   }
 
@@ -198,19 +199,7 @@ export class CameraDetector implements ScheduledCamera {
     // A paused camera's objects were ended; a result that arrives late does not start them again.
     if (this.#state !== 'running') return;
     for (const event of tracker.update(this.id, detections, frame.decodedAt, { width, height })) sink.event(event);
-    this.#publishCounts();
-  }
-
-  /** Object counts per label and per zone, each on change only. */
-  #publishCounts(): void {
-    const { sink, tracker } = this.options;
-    this.#publishZoneCounts();
-    const counts = tracker.counts(this.id);
-    const key = JSON.stringify(counts);
-    if (key !== this.#lastCounts) {
-      this.#lastCounts = key;
-      sink.counts(this.id, counts);
-    }
+    this.#counts.publish();
   }
 
   /**
@@ -221,19 +210,7 @@ export class CameraDetector implements ScheduledCamera {
     const { sink, tracker } = this.options;
     if (!tracker.endCamera) return;
     for (const event of tracker.endCamera(this.id)) sink.event(event);
-    this.#publishCounts();
-  }
-
-  /** Per-zone counts, on change only (retained `<prefix>/<zone>/<label>` through the sink). */
-  #publishZoneCounts(): void {
-    const { sink, tracker } = this.options;
-    if (!tracker.zoneCounts || !sink.zoneCounts) return;
-    for (const [zone, counts] of Object.entries(tracker.zoneCounts(this.id))) {
-      const key = JSON.stringify(counts);
-      if (this.#lastZoneCounts.get(zone) === key) continue;
-      this.#lastZoneCounts.set(zone, key);
-      sink.zoneCounts(zone, counts);
-    }
+    this.#counts.publish();
   }
 
   recycle(frame: DecodedFrame): void {

@@ -10,11 +10,11 @@ import { ChildRegistry, DETECTOR_CHILDREN_FILE, killOrphans } from '../common/ch
 import { detectorHttpSettings } from '../common/config/detector-http.ts';
 import type { LookoutConfig } from '../common/config/schema.ts';
 import type { CameraConfig } from '../common/config/schema-gateway.ts';
-import { hasSeparateDetectInput, inputWithRole } from '../common/config/camera-inputs.ts';
 import type { Logger } from '../common/log.ts';
 import { secrets } from '../common/redact.ts';
 import { CameraDetector, type CameraStatus, type TrackerLike } from './camera-detector.ts';
-import { chooseStrategy, DecoderInputError, decoderInputFrom, type DecoderInput } from './decode/decoder-args.ts';
+import { chooseStrategy } from './decode/decoder-args.ts';
+import { cameraDecoderInput, cameraGeometry } from './detect-input.ts';
 import { startDetectorApi, UnknownCameraError } from './http-api.ts';
 import { chooseHwaccel, HwaccelFallback, probeHwaccelEnvironment, type HwaccelEnvironment } from './decode/hwaccel.ts';
 import { DetectorMetrics } from './metrics.ts';
@@ -26,8 +26,9 @@ import { Scheduler, type InferenceRunner } from './inference/scheduler.ts';
 import { Pictures } from './snapshots/pictures.ts';
 import { probeKeyframeInterval } from './decode/stream-probe.ts';
 import { trackSettingsFromCamera } from './track/settings.ts';
-import { CameraGeometry } from './geometry/camera-geometry.ts';
-import { mainProbeTargets } from './geometry/main-targets.ts';
+
+// Where a camera's decoder reads from lives in detect-input.ts; re-exported for existing importers.
+export { cameraDecoderInput, mediamtxReadUrl } from './detect-input.ts';
 
 /** The bundled demo model (models/README.md), used when `detector.model` is not set. */
 export const DEFAULT_MODEL_PATH = DEMO_MODEL_PATH;
@@ -65,34 +66,6 @@ export interface DetectorServiceOptions {
   routes?: Array<(app: FastifyInstance) => Promise<void>>;
   /** Event store, snapshots and latest frames under `state_dir` (default true). */
   pictures?: boolean;
-}
-
-/** The mediamtx read URL with the detector's credential (the password is registered as a secret). */
-export function mediamtxReadUrl(config: LookoutConfig, cameraId: string): string {
-  const { read_user: user, read_password: password } = config.detector;
-  const host = config.mediamtx.host === '0.0.0.0' ? '127.0.0.1' : config.mediamtx.host;
-  const auth = password ? `${encodeURIComponent(user)}:${encodeURIComponent(password)}@` : '';
-  return `rtsp://${auth}${host}:${config.mediamtx.rtsp_port}/${cameraId}`;
-}
-
-/**
- * Where one camera's decoder reads from. A separate detect input (`inputs: [..., {roles: [detect]}]`,
- * a camera's sub-stream) is read directly from the camera: it is not republished, so it takes no
- * gateway slot, and the camera sees one more connection (mediamtx and viewers still get the main
- * stream). With one input, `detect.read_from` decides: mediamtx's republished stream (default) or
- * the source. See docs/detect-substream.md.
- */
-export function cameraDecoderInput(config: LookoutConfig, camera: CameraConfig): DecoderInput {
-  const detect = inputWithRole(camera, 'detect');
-  if (hasSeparateDetectInput(camera) || camera.detect?.read_from === 'source') {
-    try {
-      return decoderInputFrom(detect.source, { transport: detect.rtspTransport, loop: true, realtime: true });
-    } catch (error) {
-      if (!(error instanceof DecoderInputError) || !hasSeparateDetectInput(camera)) throw error;
-      throw new DecoderInputError(`camera ${camera.id}: inputs[${detect.index}] (detect): ${error.message.replace(/ \(use rtsp.*$|: read it from mediamtx.*$/, '')} (a detect input is read directly: use rtsp, http, rtmp, file or a /dev/video device)`);
-    }
-  }
-  return decoderInputFrom(mediamtxReadUrl(config, camera.id), { transport: 'tcp' });
 }
 
 export class DetectorService {
@@ -182,7 +155,7 @@ export class DetectorService {
     const detect = camera.detect ?? { fps: 5, decode: 'auto' as const, read_from: 'mediamtx' as const };
     const input = cameraDecoderInput(config, camera);
     const decoderSettings = detectorDecoderSettings(config);
-    const geometry = this.#geometry(camera);
+    const geometry = cameraGeometry(config, camera, { logger, onHeld: () => this.metrics.held.inc({ camera: camera.id }) });
     // The keyframe probe (detect input) and the first main-size probe run side by side.
     const [keyframeInterval] = await Promise.all([
       detect.decode === 'auto' ? probeKeyframeInterval(input, { ffprobePath: config.ffmpeg.ffprobe_path ?? 'ffprobe', timeoutMs: 8000 }) : undefined,
@@ -231,24 +204,6 @@ export class DetectorService {
       sink: this.#pictures?.sink ?? this.options.sink,
       metrics: this.metrics,
       logger: logger.child({ component: 'detector', camera: camera.id }),
-    });
-  }
-
-  /** The camera's stream geometry; with a separate detect input, the main size is probed (see camera-geometry.ts). */
-  #geometry(camera: CameraConfig): CameraGeometry {
-    const { config, logger } = this.options;
-    const targets = mainProbeTargets(camera, mediamtxReadUrl(config, camera.id));
-    if (targets.length === 0) return CameraGeometry.sameInput(camera.id, logger);
-    return new CameraGeometry({
-      camera: camera.id,
-      detectInput: inputWithRole(camera, 'detect').index,
-      mainTargets: targets,
-      ...(config.ffmpeg.ffprobe_path ? { ffprobePath: config.ffmpeg.ffprobe_path } : {}),
-      // mediamtx holds a reader of an on-demand camera until its publisher is up (timeouts.start).
-      probeTimeoutMs: camera.timeouts.start,
-      backoff: detectorDecoderSettings(config).backoff,
-      logger,
-      onHeld: () => this.metrics.held.inc({ camera: camera.id }),
     });
   }
 
