@@ -7,6 +7,7 @@
  * size probe read from, per config.
  */
 import assert from 'node:assert/strict';
+import { copyFileSync } from 'node:fs';
 import { createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
@@ -111,7 +112,7 @@ void test('main size unknown: frames are held and counted until a real ffprobe l
     assert.deepEqual(geometry.status(), { detectInput: 1, separate: true, detect: [160, 90], main: null, scale: null, framesHeld: 2 });
     assert.equal(geometry.pictureSize({ width: 160, height: 90 }), undefined);
     // The main stream appears: the next retry finds it.
-    await execa('cp', [clip, later]);
+    copyFileSync(clip, later);
     const until = Date.now() + 30_000;
     while (!geometry.status().main && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 50));
     assert.deepEqual(geometry.status(), { detectInput: 1, separate: true, detect: [160, 90], main: [320, 180], scale: [2, 2], framesHeld: 2 });
