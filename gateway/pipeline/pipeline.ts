@@ -1,69 +1,72 @@
 import { Backoff, type BackoffOptions } from '../../common/lifecycle/backoff.ts';
-import { deadline } from '../../common/lifecycle/deadline.ts';
-import { RestartLoop, type LifetimeOutcome } from '../../common/lifecycle/restart-loop.ts';
 import type { Logger } from '../../common/log.ts';
-import { CameraState, type CameraMode, type CameraStatus, type RestartReason } from './camera-state.ts';
-import type { ChildRegistry } from '../../common/child/orphan-registry.ts';
-import { PipelineAttempt, type AttemptOutcome, type Launcher, type LaunchSpec } from './pipeline-attempt.ts';
-import { PipelineStartError, StartTimeoutError } from './pipeline-errors.ts';
-import type { Lease, SlotPool } from './slot-pool.ts';
+import { CameraState, type CameraMode, type CameraStateName, type CameraStatus } from './camera-state.ts';
+import { PipelineStartError } from './pipeline-errors.ts';
 import { PipelineRun } from './pipeline-run.ts';
+import { PipelineRunLoop, type RunDeps } from './pipeline-run-loop.ts';
+import type { Lease } from './slot-pool.ts';
+
+export type { PipelineCamera } from './pipeline-run-loop.ts';
 
 /**
  * One camera's supervisor. A *run* is the restart loop of a camera that should be publishing
- * (common/lifecycle/restart-loop.ts): wait for a slot (FIFO) → launch → watch the attempt → on
- * failure back off and go again, until the run is stopped. At most one run exists per camera; commands (serialized by the manager)
- * start and stop runs, the loop itself never outlives `stopRun()`.
+ * (pipeline-run-loop.ts): wait for a slot (FIFO) → launch → watch the attempt → on failure back off
+ * and go again, until the run is stopped. At most one run exists per camera; commands (serialized by
+ * the manager) start and stop runs, the loop itself never outlives `stopRun()`.
+ *
+ * What the operator and the viewers want (the pause, the demand count) and the camera's state are
+ * this object's own: the manager changes them only through the methods below, each of which keeps
+ * the state it shows consistent with them.
  */
 
-export interface PipelineCamera {
-  id: string;
-  mode: CameraMode;
-  stallTimeoutMs: number;
-  startTimeoutMs: number;
-}
-
-export interface PipelineDeps {
-  camera: PipelineCamera;
-  pool: SlotPool;
-  launch: Launcher;
-  stopGraceMs: number;
+export interface PipelineDeps extends RunDeps {
   backoff: BackoffOptions;
-  registry: ChildRegistry;
   logger: Logger;
-  /** True once the manager stopped intake: no new attempt may start. */
-  isClosed(): boolean;
+  /** The user's pause as persisted (desired-state.json): the camera starts paused. */
+  paused?: boolean;
   onState(status: CameraStatus): void;
-  onRestart(reason: RestartReason): void;
-  onStall(): void;
-}
-
-const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
-
-/** Why the lifetime that just ended failed (told to the state, the log and confirm-waiters at backoff). */
-interface Failure {
-  reason: RestartReason;
-  text: string;
 }
 
 export class Pipeline {
   readonly id: string;
   readonly mode: CameraMode;
-  readonly state: CameraState;
-  readonly backoff: Backoff;
+  readonly #state: CameraState;
+  readonly #backoff: Backoff;
   /** Operator pause: the supervisor never starts a paused camera. */
-  paused = false;
+  #paused = false;
   /** Live on-demand viewer leases. */
-  demand = 0;
+  #demand = 0;
   #run: PipelineRun | undefined;
-  readonly #log: Logger;
+  readonly #loop: PipelineRunLoop;
+  readonly #onRestart: PipelineDeps['onRestart'];
 
-  constructor(private readonly deps: PipelineDeps) {
+  constructor(deps: PipelineDeps) {
     this.id = deps.camera.id;
     this.mode = deps.camera.mode;
-    this.state = new CameraState(this.id, this.mode, deps.onState);
-    this.backoff = new Backoff(deps.backoff);
-    this.#log = deps.logger.child({ component: 'pipeline', camera: this.id });
+    this.#state = new CameraState(this.id, this.mode, deps.onState);
+    this.#backoff = new Backoff(deps.backoff);
+    const log = deps.logger.child({ component: 'pipeline', camera: this.id });
+    this.#loop = new PipelineRunLoop(deps, { state: this.#state, backoff: this.#backoff, log });
+    this.#onRestart = deps.onRestart;
+    if (deps.paused) {
+      this.#paused = true;
+      this.#state.enter('paused');
+    }
+  }
+
+  /** Operator pause in force. */
+  get paused(): boolean {
+    return this.#paused;
+  }
+
+  /** Live on-demand viewer leases. */
+  get demand(): number {
+    return this.#demand;
+  }
+
+  /** The camera's current state name. */
+  get stateName(): CameraStateName {
+    return this.#state.name;
   }
 
   /** A run (waiting, starting, running or backing off) exists. */
@@ -73,7 +76,7 @@ export class Pipeline {
 
   /** True when the camera should publish: not paused, and always-on or with viewers. */
   get wanted(): boolean {
-    return !this.paused && (this.mode === 'always' || this.demand > 0);
+    return !this.#paused && (this.mode === 'always' || this.#demand > 0);
   }
 
   /** Pid of the live child, if any (exit not yet observed). */
@@ -89,7 +92,7 @@ export class Pipeline {
     if (this.#run) throw new Error(`pipeline "${this.id}" already has a run`);
     const run = new PipelineRun();
     this.#run = run;
-    run.done = this.#loop(run, lease).finally(() => {
+    run.done = this.#loop.run(run, lease).finally(() => {
       if (this.#run === run) this.#run = undefined;
     });
   }
@@ -101,7 +104,7 @@ export class Pipeline {
     run.abort.abort();
     const attempt = run.attempt;
     if (attempt?.child.running) {
-      this.state.enter('stopping', attempt.pid !== undefined ? { pid: attempt.pid } : {});
+      this.#state.enter('stopping', attempt.pid !== undefined ? { pid: attempt.pid } : {});
       await attempt.stop();
     }
     await run.done;
@@ -119,126 +122,62 @@ export class Pipeline {
     this.#run?.attempt?.kill();
   }
 
-  async #loop(run: PipelineRun, firstLease: Lease | undefined): Promise<void> {
-    let lease = firstLease;
-    let failure: Failure | undefined;
-    const failed = (reason: RestartReason, text: string, ranMs: number): LifetimeOutcome<RestartReason> => {
-      failure = { reason, text };
-      return { restart: reason, ranMs };
-    };
-    /** One lifetime: a slot, a launch spec, one attempt watched to its end. */
-    const lifetime = async (signal: AbortSignal): Promise<LifetimeOutcome<RestartReason>> => {
-      if (this.deps.isClosed()) return { end: true };
-      lease ??= this.deps.pool.tryAcquire(this.id);
-      if (!lease) {
-        this.state.enter('waiting');
-        try {
-          lease = await this.deps.pool.acquire(this.id, signal);
-        } catch {
-          return { end: true }; // aborted, or the pool closed
-        }
-        if (signal.aborted || this.deps.isClosed()) return { end: true };
-      }
-      this.state.enter('starting');
-      let spec: LaunchSpec;
-      try {
-        spec = await this.#launch(signal);
-      } catch (error) {
-        lease.release();
-        lease = undefined;
-        if (signal.aborted) return { end: true };
-        return failed('spawn-error', `launch failed: ${message(error)}`, 0);
-      }
-      if (signal.aborted || this.deps.isClosed()) return { end: true };
-      const attempt = this.#spawn(run, lease, spec);
-      lease = undefined; // the attempt releases it when the exit is observed
-      const outcome = await attempt.done;
-      run.attempt = undefined;
-      this.state.recordExit(outcome.exit.code, outcome.exit.signal);
-      if (outcome.exit.lost) {
-        run.fail(new PipelineStartError(this.id, 'child could not be killed'));
-        this.state.recordError('child did not exit even after SIGKILL');
-        this.state.enter('failed');
-        return { end: true };
-      }
-      if (signal.aborted || outcome.kind === 'stopped') return { end: true };
-      return failed(outcome.kind, this.#describe(outcome), outcome.ranMs);
-    };
-    const loop = new RestartLoop<RestartReason>({
-      backoff: this.backoff,
-      signal: run.abort.signal,
-      run: lifetime,
-      onBackoff: ({ reason, delayMs }) => this.#failed(run, reason, failure?.text ?? reason, delayMs),
-    });
-    try {
-      await loop.run();
-    } finally {
-      lease?.release();
-      run.fail(new PipelineStartError(this.id, 'stopped before publishing was confirmed'));
-    }
+  /** The operator's pause: ends the run (child gone, slot free) and keeps the camera stopped. */
+  async pause(): Promise<void> {
+    this.#paused = true;
+    await this.stopRun();
+    this.#state.enter('paused');
   }
 
-  #spawn(run: PipelineRun, lease: Lease, spec: LaunchSpec): PipelineAttempt {
-    const attempt = new PipelineAttempt({
-      cameraId: this.id,
-      lease,
-      spec,
-      startTimeoutMs: this.deps.camera.startTimeoutMs,
-      stallTimeoutMs: this.deps.camera.stallTimeoutMs,
-      stopGraceMs: this.deps.stopGraceMs,
-      registry: this.deps.registry,
-      logger: this.#log,
-      onConfirmed: (pid) => {
-        this.state.enter('running', { ...(pid !== undefined ? { pid } : {}), startedAt: new Date().toISOString() });
-        run.confirm();
-      },
-      onEnding: (reason) => {
-        if (reason === 'stall') this.deps.onStall();
-        this.state.enter('stopping');
-      },
-    });
-    run.attempt = attempt;
-    this.state.enter('starting', attempt.pid !== undefined ? { pid: attempt.pid } : {});
-    return attempt;
+  /**
+   * Lifts the operator's pause without starting anything. A camera left with nothing to run (an
+   * on-demand one without viewers) and no run shows `stopped`.
+   */
+  liftPause(): void {
+    this.#paused = false;
+    if (!this.wanted && !this.active) this.#state.enter('stopped');
   }
 
-  /** Calls the launcher with a deadline (start timeout) and abandons it on stop. */
-  #launch(signal: AbortSignal): Promise<LaunchSpec> {
-    const work = Promise.resolve().then(() => this.deps.launch(this.id));
-    return deadline(work, this.deps.camera.startTimeoutMs, 'launcher (camera start spec)', { signal });
+  /**
+   * An explicit start (operator resume/restart, or an on-demand camera's first viewer) on a slot
+   * already taken: lifts the pause, forgets past failures, and starts a run that uses `lease`.
+   */
+  startNow(lease: Lease): void {
+    this.#paused = false;
+    this.#backoff.reset();
+    this.startRun(lease);
   }
 
-  /** A lifetime failed and the loop backs off `delayMs`: state, counters, log, and confirm-waiters. */
-  #failed(run: PipelineRun, reason: RestartReason, text: string, delayMs: number): void {
-    this.state.recordError(text);
-    this.state.countRestart();
-    this.deps.onRestart(reason);
-    this.state.enter('backoff');
-    this.#log.warn({ reason, delayMs, restarts: this.state.snapshot().restarts }, `pipeline restart scheduled: ${text}`);
-    run.fail(
-      reason === 'start-timeout' ? new StartTimeoutError(this.id, this.deps.camera.startTimeoutMs) : new PipelineStartError(this.id, text),
-    );
+  /** An operator's restart: reported (reason `manual`) and counted for the camera. */
+  countManualRestart(): void {
+    this.#onRestart('manual');
+    this.#state.countRestart();
   }
 
-  #describe(outcome: AttemptOutcome): string {
-    const { exit } = outcome;
-    switch (outcome.kind) {
-      case 'spawn-error':
-        return `spawn failed: ${exit.spawnError?.message ?? 'unknown error'}`;
-      case 'start-timeout':
-        return `no progress within ${this.deps.camera.startTimeoutMs} ms`;
-      case 'stall':
-        return `no progress for ${this.deps.camera.stallTimeoutMs} ms (stalled)`;
-      case 'exit':
-        return `child exited (code ${String(exit.code)}, signal ${String(exit.signal)})`;
-      case 'stopped':
-        return 'stopped';
-    }
+  /** A viewer arrived (the caller started the run if it was the first). */
+  addViewer(): void {
+    this.#demand++;
+    this.#state.setDemand(this.#demand);
+  }
+
+  /** A viewer left; the last one stops an on-demand camera (and, unless paused, it shows `stopped`). */
+  async removeViewer(): Promise<void> {
+    this.#demand = Math.max(0, this.#demand - 1);
+    this.#state.setDemand(this.#demand);
+    if (this.#demand > 0 || this.mode !== 'on-demand') return;
+    await this.stopRun();
+    if (!this.#paused) this.#state.enter('stopped');
+  }
+
+  /** Gateway shutdown: ends the run and shows `stopped` (a paused camera too). */
+  async shutDown(): Promise<void> {
+    await this.stopRun();
+    this.#state.enter('stopped');
   }
 
   /** Snapshot of the camera's status with the live demand count. */
   status(): CameraStatus {
-    this.state.setDemand(this.demand);
-    return this.state.snapshot();
+    this.#state.setDemand(this.#demand);
+    return this.#state.snapshot();
   }
 }
