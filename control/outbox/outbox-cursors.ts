@@ -1,10 +1,19 @@
 /**
  * Per-sink delivery cursors of the outbox (`cursor-<sink>.json`, the highest acknowledged seq),
  * written atomically (tmp + rename) so a crash leaves either the old or the new cursor. A cursor
- * that lags only causes re-delivery (at least once), never loss.
+ * that lags only causes re-delivery (at least once), never loss. At open, a sink's cursor says
+ * where its replay of the recovered disk log starts.
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Logger } from '../../common/log.ts';
+
+/** A sink's position as the outbox tracks it: acknowledged, and last written to its cursor file. */
+export interface SinkCursor {
+  readonly name: string;
+  acked: number;
+  savedAcked: number;
+}
 
 export function cursorPath(dir: string, sink: string): string {
   return join(dir, `cursor-${sink}.json`);
@@ -24,4 +33,30 @@ export function saveCursor(dir: string, sink: string, acked: number): void {
   const path = cursorPath(dir, sink);
   writeFileSync(`${path}.tmp`, JSON.stringify({ acked }), { mode: 0o600 });
   renameSync(`${path}.tmp`, path);
+}
+
+/**
+ * Where a sink's replay starts at open: its saved cursor (never past the log's last seq), or, for a
+ * sink with no cursor yet, just before the first item on disk, so it gets everything the log holds.
+ */
+export function resumeCursor(dir: string, sink: string, firstOnDisk: number | undefined, lastSeq: number): number {
+  const saved = loadCursor(dir, sink);
+  if (saved !== undefined) return Math.min(saved, lastSeq);
+  return firstOnDisk === undefined ? lastSeq : firstOnDisk - 1;
+}
+
+/** Writes the cursors that moved since the last save; true if any was written. A failure is logged, retried next time. */
+export function saveChangedCursors(dir: string, sinks: Iterable<SinkCursor>, logger: Logger): boolean {
+  let changed = false;
+  for (const sink of sinks) {
+    if (sink.acked === sink.savedAcked) continue;
+    try {
+      saveCursor(dir, sink.name, sink.acked);
+      sink.savedAcked = sink.acked;
+      changed = true;
+    } catch (error) {
+      logger.warn({ err: (error as Error).message, sink: sink.name }, 'outbox: cannot save cursor');
+    }
+  }
+  return changed;
 }

@@ -1,0 +1,200 @@
+/**
+ * The outbox's write side, kept apart from delivery so `enqueue()` never waits for the disk: it
+ * assigns seqs, holds the newest items in a bounded memory window (sinks read there first) and
+ * appends them to the disk log (SegmentStore) in the background, in batches. Store mutations
+ * (append, drop, delete, close) run one at a time through one chain, so a segment is never deleted
+ * under an append. The disk bound lives here too: past `diskBytes` the overflow policy refuses the
+ * new item (`drop-newest`) or deletes the oldest segment (`drop-oldest`); both are counted and
+ * logged at most every 5 s. Under `fsync: interval` a timer syncs the active segment.
+ */
+import type { Logger } from '../../common/log.ts';
+import { encodeRecord, type FsyncPolicy, type OutboxRecord, type SegmentStore } from './outbox-segments.ts';
+
+export interface AppendLogOptions {
+  logger: Logger;
+  memoryItems: number;
+  diskBytes: number;
+  overflow: 'drop-oldest' | 'drop-newest';
+  fsync: FsyncPolicy;
+  fsyncIntervalMs: number;
+}
+
+/** What the write side needs to know about (and tell) the sinks. */
+export interface AppendLogSinks {
+  /** The lowest seq acknowledged by every sink (Infinity when there is no sink). */
+  minAcked(): number;
+  /** The oldest segment was dropped: every sink must skip past `lastSeq`. */
+  dropped(lastSeq: number): void;
+}
+
+export class AppendLog {
+  readonly stats = { enqueued: 0, overflowDropped: 0, writeErrors: 0 };
+  #nextSeq = 1;
+  #memory: OutboxRecord[] = [];
+  #pending: OutboxRecord[] = [];
+  #pendingBytes = 0;
+  #writing: Promise<void> | undefined;
+  /** Highest seq appended to disk (or given up on after a write error). */
+  #writtenThrough = 0;
+  #storeChain: Promise<unknown> = Promise.resolve();
+  #fsyncTimer: NodeJS.Timeout | undefined;
+  #lastOverflowLog = 0;
+  #dropping = false;
+
+  constructor(
+    readonly store: SegmentStore,
+    readonly options: AppendLogOptions,
+    private readonly sinks: AppendLogSinks,
+  ) {}
+
+  /** Recovery at open: reads the disk log back, continues its seqs and starts the fsync timer. */
+  recover(): void {
+    const { logger } = this.options;
+    const maxSeq = this.store.recover();
+    this.#nextSeq = maxSeq + 1;
+    this.#writtenThrough = maxSeq;
+    if (this.store.tornLines > 0) logger.warn({ lines: this.store.tornLines }, 'outbox: skipped torn lines on recovery');
+    if (maxSeq > 0) logger.info({ maxSeq, segments: this.store.segmentCount }, 'outbox: recovered items from disk');
+    if (this.options.fsync === 'interval') {
+      this.#fsyncTimer = setInterval(() => void this.store.sync().catch(() => undefined), this.options.fsyncIntervalMs);
+      this.#fsyncTimer.unref();
+    }
+  }
+
+  /** The highest seq handed out so far (0 before the first item). */
+  get lastSeq(): number {
+    return this.#nextSeq - 1;
+  }
+
+  /** Highest seq appended to the disk log. */
+  get writtenThrough(): number {
+    return this.#writtenThrough;
+  }
+
+  get memorySize(): number {
+    return this.#memory.length;
+  }
+
+  /** The seq of the oldest item still in the memory window. */
+  get memoryFirstSeq(): number | undefined {
+    return this.#memory[0]?.seq;
+  }
+
+  /** The item at `seq` if it is in the memory window (call with seq ≥ memoryFirstSeq). */
+  fromMemory(seq: number): OutboxRecord | undefined {
+    const first = this.#memory[0]?.seq;
+    return first === undefined || seq < first ? undefined : this.#memory[seq - first];
+  }
+
+  /**
+   * Never blocks: assigns a seq, keeps the item in memory and schedules the disk append. Returns
+   * undefined when the `drop-newest` overflow policy refused it (counted and logged).
+   */
+  append(kind: string, id: string, data: unknown): OutboxRecord | undefined {
+    const record: OutboxRecord = { seq: this.#nextSeq, id, kind, data };
+    const bytes = Buffer.byteLength(encodeRecord(record));
+    if (this.store.totalBytes + this.#pendingBytes + bytes > this.options.diskBytes) {
+      if (this.options.overflow === 'drop-newest') {
+        this.#overflow(1, 'drop-newest: refused a new item');
+        return undefined;
+      }
+      if (!this.#dropping) void this.#dropOldest();
+    }
+    this.#nextSeq++;
+    this.stats.enqueued++;
+    this.#memory.push(record);
+    this.#pending.push(record);
+    this.#pendingBytes += bytes;
+    this.#scheduleWrite();
+    return record;
+  }
+
+  /** Keeps the memory window at `memoryItems`, never dropping an item that is not on disk yet. */
+  trimMemory(): void {
+    const minAcked = this.sinks.minAcked();
+    while (this.#memory.length > 0) {
+      const head = this.#memory[0] as OutboxRecord;
+      const acked = head.seq <= minAcked;
+      const over = this.#memory.length > this.options.memoryItems;
+      if (!(acked || over)) break;
+      if (head.seq > this.#writtenThrough && !acked) break;
+      this.#memory.shift();
+    }
+  }
+
+  /** Stops the fsync timer (first step of the outbox's drain). */
+  stopSyncing(): void {
+    clearInterval(this.#fsyncTimer);
+  }
+
+  /** Resolves once every item enqueued so far has been appended (or given up on). */
+  async drainWrites(): Promise<void> {
+    while (this.#writing) await this.#writing;
+  }
+
+  /** Deletes the segments every sink has acknowledged. */
+  async deleteThrough(acked: number): Promise<void> {
+    if (Number.isFinite(acked)) await this.#serial(() => this.store.deleteThrough(acked));
+  }
+
+  /** Closes the store after whatever mutation is still queued. */
+  close(): Promise<void> {
+    return this.#serial(() => this.store.close());
+  }
+
+  #scheduleWrite(): void {
+    if (this.#writing) return;
+    this.#writing = (async () => {
+      while (this.#pending.length > 0) {
+        const batch = this.#pending;
+        this.#pending = [];
+        const bytes = this.#pendingBytes;
+        this.#pendingBytes = 0;
+        try {
+          await this.#serial(() => this.store.append(batch));
+        } catch (error) {
+          this.stats.writeErrors++;
+          this.options.logger.error({ err: (error as Error).message, items: batch.length, bytes }, 'outbox: disk append failed; items stay in memory only');
+        }
+        this.#writtenThrough = (batch[batch.length - 1] as OutboxRecord).seq;
+      }
+      this.#writing = undefined;
+      this.trimMemory();
+    })();
+  }
+
+  /**
+   * Drops oldest segments until the log is back under `diskBytes` (items enqueued while a drop was
+   * in flight count too), keeping at least the newest segment. One drop runs at a time.
+   */
+  async #dropOldest(): Promise<void> {
+    this.#dropping = true;
+    try {
+      do {
+        const dropped = await this.#serial(() => this.store.dropOldest());
+        if (!dropped) return;
+        const count = Math.max(0, dropped.lastSeq - dropped.firstSeq + 1);
+        this.sinks.dropped(Math.min(dropped.lastSeq, this.lastSeq));
+        this.#memory = this.#memory.filter((record) => record.seq > dropped.lastSeq);
+        this.#overflow(count, 'drop-oldest: deleted the oldest segment');
+      } while (this.store.segmentCount > 1 && this.store.totalBytes + this.#pendingBytes > this.options.diskBytes);
+    } finally {
+      this.#dropping = false;
+    }
+  }
+
+  #overflow(count: number, what: string): void {
+    this.stats.overflowDropped += count;
+    const now = Date.now();
+    if (now - this.#lastOverflowLog > 5000) {
+      this.#lastOverflowLog = now;
+      this.options.logger.warn({ dropped: this.stats.overflowDropped, diskBytes: this.options.diskBytes }, `outbox full: ${what}`);
+    }
+  }
+
+  #serial<T>(operation: () => Promise<T>): Promise<T> {
+    const result = this.#storeChain.then(operation, operation);
+    this.#storeChain = result.catch(() => undefined);
+    return result;
+  }
+}
