@@ -1,8 +1,9 @@
 /**
- * Wires the control plane for one process: config → durable outbox → sinks (MQTT events, NATS or
+ * The control plane of one process: config → durable outbox → sinks (MQTT events, NATS or
  * JetStream events, or the embedded JSONL file when no broker is configured) and command transports
- * (MQTT, NATS, HTTP) → one command table over the controls this process has. It implements the
- * detector's `DetectionSink` (`frame`, `event`, `counts`), and `publishStreamState` for the gateway.
+ * (MQTT, NATS, HTTP) → one command table over the controls this process has. The parts are built
+ * from config in plane-parts.ts; this file owns their lifecycle and the plane's API. It implements
+ * the detector's `DetectionSink` (`frame`, `event`, `counts`), and `publishStreamState` for the gateway.
  *
  * Roles let the gateway and the detector run as separate processes on one broker without fighting
  * over retained topics: the gateway (stream control) owns `<prefix>/available`, stream states, camera
@@ -19,30 +20,28 @@
  * memoized (a second concurrent caller gets the same promise, settled after the real drain),
  * `closed`, start after stop refused with ServiceStoppedError.
  */
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { register as defaultRegistry, type Registry } from 'prom-client';
 import type { LookoutConfig } from '../common/config/schema.ts';
 import { ServiceState } from '../common/lifecycle/service-state.ts';
 import type { Logger } from '../common/log.ts';
-import { CircuitBreaker, circuitGauge } from './outbox/circuit-breaker.ts';
 import { CommandTable, type StateChange } from './commands/command-table.ts';
 import { commandMetrics } from './commands/command-metrics.ts';
 import type { DetectControl, StreamControl } from './commands/controls.ts';
+import { commandRoutes } from './commands/http-commands.ts';
 import { eventRoutes } from './events/events-http.ts';
 import { FrigateEventFormatter, type FrigateEvent, type TrackEventLike } from './events/frigate-events.ts';
-import { HaDiscovery } from './mqtt/ha-discovery.ts';
-import { commandRoutes } from './commands/http-commands.ts';
-import { JetStreamSink } from './nats/jetstream-sink.ts';
-import { JsonlEventFile } from './events/jsonl-sink.ts';
-import { MqttTransport } from './mqtt/mqtt-transport.ts';
-import type { ControlRole } from './mqtt/mqtt-topics.ts';
-import { NatsTransport } from './nats/nats-transport.ts';
-import { Outbox } from './outbox/outbox.ts';
-import { registerOutboxMetrics } from './outbox/outbox-metrics.ts';
 import { RecentEvents } from './events/recent-events.ts';
-import { DEFAULT_LABELS, RetainedStates, type StreamStateUpdate } from './mqtt/retained-states.ts';
 import { forwardStreamStates, type StreamStateSource } from './events/stream-state.ts';
+import type { HaDiscovery } from './mqtt/ha-discovery.ts';
+import type { MqttTransport } from './mqtt/mqtt-transport.ts';
+import type { ControlRole } from './mqtt/mqtt-topics.ts';
+import { RetainedStates, type StreamStateUpdate } from './mqtt/retained-states.ts';
+import type { JetStreamSink } from './nats/jetstream-sink.ts';
+import type { NatsTransport } from './nats/nats-transport.ts';
+import type { Outbox } from './outbox/outbox.ts';
+import { registerOutboxMetrics } from './outbox/outbox-metrics.ts';
+import { addEventSinks, buildPlaneParts, type PlaneParts } from './plane-parts.ts';
 
 export interface ControlPlaneOptions {
   config: LookoutConfig;
@@ -68,7 +67,6 @@ export interface FrameResultLike {
   camera: string;
 }
 
-
 export class ControlPlane {
   readonly role: ControlRole;
   readonly table: CommandTable;
@@ -80,7 +78,7 @@ export class ControlPlane {
   readonly discovery: HaDiscovery | undefined;
   readonly #formatter = new FrigateEventFormatter();
   readonly #states: RetainedStates;
-  readonly #jsonl: JsonlEventFile | undefined;
+  readonly #parts: PlaneParts;
   readonly #state = new ServiceState('control plane');
   readonly #unforward: (() => void) | undefined;
   #accepting = false;
@@ -99,62 +97,12 @@ export class ControlPlane {
       metrics: commandMetrics(options.registry ?? defaultRegistry),
     });
     this.recent = new RecentEvents(config.outbox.recent_events);
-    this.outbox = new Outbox({
-      dir: join(config.state_dir, `outbox-${this.role}`),
-      logger: logger.child({ component: 'outbox' }),
-      memoryItems: config.outbox.memory_items,
-      diskBytes: config.outbox.disk_bytes,
-      overflow: config.outbox.overflow,
-      segmentBytes: config.outbox.segment_bytes,
-      fsync: config.outbox.fsync,
-      fsyncIntervalMs: config.outbox.fsync_interval,
-      retryInitialMs: config.outbox.retry_initial,
-      retryMaxMs: config.outbox.retry_max,
-    });
-    const clientId = `lookout-${config.instance_id}-${this.role}`;
-    if (config.mqtt) {
-      this.mqtt = new MqttTransport({
-        config: config.mqtt,
-        role: this.role,
-        clientId,
-        logger: logger.child({ component: 'mqtt' }),
-        table: this.table,
-        maxPayloadBytes: config.http.body_limit_bytes,
-        ...(options.reconnectMs !== undefined ? { reconnectPeriodMs: options.reconnectMs } : {}),
-      });
-      if (config.mqtt.home_assistant.enabled) {
-        const ha = config.mqtt.home_assistant;
-        this.discovery = new HaDiscovery({
-          transport: this.mqtt,
-          cameras: config.cameras.map((camera) => ({ id: camera.id, name: camera.name, labels: camera.detect?.labels ?? DEFAULT_LABELS })),
-          discoveryPrefix: ha.discovery_prefix,
-          statusTopic: ha.status_topic,
-          instanceId: config.instance_id,
-          role: this.role,
-          cameraAvailability: ha.camera_availability,
-          swVersion: options.swVersion ?? '0.1.0',
-          recordFile: join(config.state_dir, `ha-discovery-${this.role}.json`),
-          logger: logger.child({ component: 'ha-discovery' }),
-        });
-      }
-    }
-    if (config.nats) {
-      this.nats = new NatsTransport({
-        config: config.nats,
-        site: config.nats.site ?? config.instance_id,
-        name: clientId,
-        logger: logger.child({ component: 'nats' }),
-        table: this.table,
-        maxPayloadBytes: config.http.body_limit_bytes,
-        ...(options.reconnectMs !== undefined ? { reconnectTimeWaitMs: options.reconnectMs } : {}),
-      });
-      if (config.nats.jetstream.enabled) {
-        this.jetstream = new JetStreamSink(this.nats, config.nats.jetstream, config.nats.request_timeout, logger.child({ component: 'jetstream' }));
-      }
-    }
-    if (!config.mqtt && !config.nats) {
-      this.#jsonl = new JsonlEventFile(config.state_dir, config.outbox.jsonl_max_bytes, config.outbox.jsonl_files);
-    }
+    this.#parts = buildPlaneParts({ config, role: this.role, table: this.table, logger, swVersion: options.swVersion, reconnectMs: options.reconnectMs });
+    this.outbox = this.#parts.outbox;
+    this.mqtt = this.#parts.mqtt;
+    this.discovery = this.#parts.discovery;
+    this.nats = this.#parts.nats;
+    this.jetstream = this.#parts.jetstream;
     this.#states = new RetainedStates({
       cameras: config.cameras,
       mqtt: this.mqtt,
@@ -180,43 +128,15 @@ export class ControlPlane {
     this.outbox.open();
     this.#opened = true;
     const registry = this.options.registry ?? defaultRegistry;
-    const gauge = circuitGauge(registry);
-    const breaker = (name: string) =>
-      new CircuitBreaker({ name, failureThreshold: config.outbox.breaker_failures, cooldownMs: config.outbox.breaker_cooldown, gauge });
-    const mqtt = this.mqtt;
-    if (mqtt) {
-      this.outbox.addSink({
-        name: 'mqtt',
-        kinds: ['event'],
-        breaker: breaker('mqtt'),
-        send: (record) => mqtt.publish(mqtt.topics.events(), JSON.stringify(record.data), { qos: 1, retain: false }),
-      });
-      mqtt.onConnect(() => this.outbox.kick('mqtt'));
+    const sinks = addEventSinks(this.#parts, config, registry, logger);
+    if (this.mqtt) {
       this.discovery?.attach();
       this.#states.initial();
     }
-    const nats = this.nats;
-    if (nats) {
-      const jetstream = this.jetstream;
-      this.outbox.addSink({
-        name: jetstream ? 'jetstream' : 'nats',
-        kinds: ['event'],
-        breaker: breaker(jetstream ? 'jetstream' : 'nats'),
-        send: jetstream
-          ? async (record) => void (await jetstream.send(record.id, JSON.stringify(record.data)))
-          : (record) => nats.publish(nats.subjects.events(), JSON.stringify(record.data)),
-      });
-      nats.onConnect(() => this.outbox.kick());
-    }
-    const jsonl = this.#jsonl;
-    if (jsonl) {
-      this.outbox.addSink({ name: 'jsonl', kinds: ['event'], breaker: breaker('jsonl'), send: (record) => jsonl.append(JSON.stringify(record.data)) });
-      logger.info({ file: jsonl.path, http: 'GET /api/v1/events' }, 'no MQTT or NATS broker configured: events go to a JSONL file and the HTTP API');
-    }
-    registerOutboxMetrics(registry, this.role, this.outbox, [mqtt ? 'mqtt' : '', nats ? (this.jetstream ? 'jetstream' : 'nats') : '', jsonl ? 'jsonl' : ''].filter(Boolean));
+    registerOutboxMetrics(registry, this.role, this.outbox, sinks);
     this.#accepting = true;
     const wait = this.options.connectWaitMs ?? 5000;
-    await Promise.all([mqtt?.start(wait), nats?.start(wait)]);
+    await Promise.all([this.mqtt?.start(wait), this.nats?.start(wait)]);
     this.#state.started();
   }
 
@@ -243,7 +163,7 @@ export class ControlPlane {
     await this.outbox.close(Math.max(100, deadlineMs * 0.2));
     if (!drained) this.options.logger.warn({ backlog: this.outbox.backlog }, 'stopping with undelivered events; they stay on disk for the next start');
     const left = Math.max(200, deadlineMs - (Date.now() - started));
-    await Promise.all([this.mqtt?.stop(left), this.nats?.stop(left), this.#jsonl?.close()]);
+    await Promise.all([this.mqtt?.stop(left), this.nats?.stop(left), this.#parts.jsonl?.close()]);
     await this.table.idle();
     return drained;
   }
