@@ -7,6 +7,7 @@
  * keeps saying `online` after it is gone.
  */
 import mqtt, { type IClientPublishOptions, type MqttClient } from 'mqtt';
+import { settledWithin } from '../../common/lifecycle/deadline.ts';
 import type { Logger } from '../../common/log.ts';
 import type { MqttConfig } from '../../common/config/schema-outputs.ts';
 import { secrets } from '../../common/redact.ts';
@@ -94,15 +95,15 @@ export class MqttTransport {
       if (!this.#stopping) logger.warn('mqtt broker unreachable; reconnecting');
     });
     if (client.connected) return;
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(done, waitMs);
-      function done() {
-        clearTimeout(timer);
-        client.off('connect', done);
-        resolve();
-      }
-      client.once('connect', done);
-    });
+    let connected!: () => void;
+    await settledWithin(
+      new Promise<void>((resolve) => {
+        connected = resolve;
+        client.once('connect', connected);
+      }),
+      waitMs,
+    );
+    client.off('connect', connected);
     if (!client.connected) logger.warn({ url: config.url }, `mqtt not connected after ${waitMs} ms; continuing and retrying in the background`);
   }
 

@@ -16,6 +16,7 @@ import { SinkUnavailableError, withTimeout } from '../commands/deadline.ts';
 import { errorReply, requestIdOf, type ReplyEnvelope } from '../commands/envelope.ts';
 import { isCommandName } from '../mqtt/mqtt-topics.ts';
 import { settledWithin } from '../../common/lifecycle/deadline.ts';
+import { sleep } from '../../common/lifecycle/sleep.ts';
 import { natsConnectOptions } from './nats-connect-options.ts';
 import { NatsSubjects } from './nats-subjects.ts';
 import { RecentRequestIds, requestKey } from '../commands/recent-request-ids.ts';
@@ -146,13 +147,9 @@ export class NatsTransport {
       } catch (error) {
         if (this.#stopping) return undefined;
         if (attempt === 1 || attempt % 30 === 0) logger.error({ err: (error as Error).message, servers: config.servers, attempt }, 'nats connect failed; retrying');
-        await new Promise<void>((resolve) => {
-          const timer = setTimeout(resolve, options.reconnectTimeWait ?? 1000);
-          this.#wake = () => {
-            clearTimeout(timer);
-            resolve();
-          };
-        });
+        const wake = new AbortController();
+        this.#wake = () => wake.abort();
+        await sleep(options.reconnectTimeWait ?? 1000, wake.signal);
         this.#wake = undefined;
       }
     }
