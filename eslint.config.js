@@ -23,10 +23,15 @@ const handWrittenWaits = [
     selector: "CallExpression[callee.object.name='Promise'][callee.property.name='race']",
     message: 'Promise.race by hand: use deadline()/settledWithin() from common/lifecycle/deadline.ts.',
   },
-  {
-    selector: "NewExpression[callee.name='Promise'] > ArrowFunctionExpression > CallExpression[callee.name='setTimeout']",
+  ...[
+    "NewExpression[callee.name='Promise'] > ArrowFunctionExpression > CallExpression[callee.name='setTimeout']",
+    // the same with a block body, `setTimeout(resolve, ms)` or `setTimeout(resolve, ms).unref()` as a statement
+    "NewExpression[callee.name='Promise'] > ArrowFunctionExpression > BlockStatement > ExpressionStatement > CallExpression[callee.name='setTimeout']",
+    "NewExpression[callee.name='Promise'] > ArrowFunctionExpression > BlockStatement > ExpressionStatement > CallExpression > MemberExpression > CallExpression[callee.name='setTimeout']",
+  ].map((selector) => ({
+    selector,
     message: 'A setTimeout wrapped in a Promise: use sleep() from common/lifecycle/sleep.ts (abortable, no dangling timer).',
-  },
+  })),
 ];
 
 export default tseslint.config(

@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import type { Readable, Writable } from 'node:stream';
 import { settledWithin } from '../lifecycle/deadline.ts';
-import { sleep } from '../lifecycle/sleep.ts';
-import { groupMembers } from '../proc.ts';
 import { secrets } from '../redact.ts';
 import { LineTail } from './line-tail.ts';
+import { signalGroup, waitGroupGone } from './process-group.ts';
 
 /**
  * The one module that owns long-running child processes (ffmpeg, mediamtx, workers' helpers).
@@ -66,11 +65,6 @@ export interface ChildExit {
   startedAt: number;
   endedAt: number;
 }
-
-const delay = (ms: number) =>
-  new Promise<void>((resolve) => {
-    setTimeout(resolve, ms).unref();
-  });
 
 /** How long output may keep draining after the exit before the pipes are cut. */
 const OUTPUT_DRAIN_MS = 2000;
@@ -186,7 +180,7 @@ export class SupervisedChild {
       return;
     }
     // The leader is gone; end anything it left in its group (grandchildren), then drop pipes.
-    this.#signalGroup('SIGKILL');
+    signalGroup(this.#child, 'SIGKILL');
     child.stdin?.destroy();
     // Output still in the pipes is read to its end (the group is being killed, so every write end
     // closes); a pipe held open by something outside the group is destroyed after a bound.
@@ -211,44 +205,12 @@ export class SupervisedChild {
     });
     // SIGKILL is delivered asynchronously: the exit counts as observed only once the group is
     // empty too, so "stop resolved" really means "nothing of it is left" (bounded by killWaitMs).
-    void this.#waitGroupGone(child.pid, this.spec.killWaitMs ?? 2000).then(record);
-  }
-
-  async #waitGroupGone(pgid: number | undefined, maxMs: number): Promise<void> {
-    if (pgid === undefined) return;
-    const deadline = Date.now() + maxMs;
-    for (;;) {
-      try {
-        process.kill(-pgid, 'SIGKILL');
-      } catch {
-        return; // ESRCH: no process (not even a zombie) left in the group
-      }
-      if (groupMembers(pgid).length === 0 || Date.now() >= deadline) return;
-      // A referenced timer: whoever awaits `exited` must not see the event loop run dry.
-      await sleep(5);
-    }
-  }
-
-  /** Sends a signal to the child's whole process group. Returns false if nothing was there. */
-  #signalGroup(signal: NodeJS.Signals): boolean {
-    const pid = this.#child?.pid;
-    if (pid === undefined) return false;
-    try {
-      process.kill(-pid, signal);
-      return true;
-    } catch {
-      try {
-        this.#child?.kill(signal);
-        return true;
-      } catch {
-        return false;
-      }
-    }
+    void waitGroupGone(child.pid, this.spec.killWaitMs ?? 2000).then(record);
   }
 
   /** Signals the group without waiting (used for crash injection and second-signal shutdown). */
   kill(signal: NodeJS.Signals = 'SIGKILL'): void {
-    if (this.running) this.#signalGroup(signal);
+    if (this.running) signalGroup(this.#child, signal);
   }
 
   /**
@@ -271,16 +233,14 @@ export class SupervisedChild {
       stdin.write(quitInput, () => undefined);
       if (await exitedWithin(quitGraceMs)) return this.exited;
     }
-    this.#signalGroup(termSignal);
+    signalGroup(this.#child, termSignal);
     // A stopped (SIGSTOP/SIGTSTP) child would hold the term signal pending forever: continue it,
     // as systemd does after its kill signal.
-    this.#signalGroup('SIGCONT');
+    signalGroup(this.#child, 'SIGCONT');
     if (await exitedWithin(termGraceMs)) return this.exited;
-    this.#signalGroup('SIGKILL');
+    signalGroup(this.#child, 'SIGKILL');
     if (await exitedWithin(killWaitMs)) return this.exited;
     this.#finish({ code: null, signal: null, lost: true });
     return this.exited;
   }
 }
-
-export { delay };

@@ -50,6 +50,10 @@ const waits: Array<[string, string, boolean]> = [
   ['gateway/probe.ts', 'export const r = Promise.race([Promise.resolve(1)]);', false],
   ['detector/test/probe.test.ts', 'export const r = Promise.race([Promise.resolve(1)]);', false],
   ['control/probe.ts', 'export const p = new Promise((resolve) => setTimeout(resolve, 10));', false],
+  ['common/child/probe.ts', 'export const p = new Promise((resolve) => {\n  setTimeout(resolve, 10);\n});', false],
+  ['common/child/probe.ts', 'export const p = new Promise((resolve) => {\n  setTimeout(resolve, 10).unref();\n});', false],
+  // an event wait with its own deadline timer is not a sleep: allowed
+  ['appliance/probe.ts', 'export const p = new Promise((resolve) => {\n  const timer = setTimeout(resolve, 10);\n  process.once("exit", () => clearTimeout(timer));\n});', true],
   ['common/lifecycle/probe.ts', 'export const r = Promise.race([Promise.resolve(1)]);', true],
   ['detector/test/probe.test.ts', 'export const p = new Promise((resolve) => setTimeout(resolve, 10));', true],
   ['gateway/probe.ts', "import { sleep } from '../common/lifecycle/sleep.ts';\nexport const p = sleep(10);", true],
