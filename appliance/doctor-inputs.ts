@@ -112,13 +112,22 @@ function report(camera: CameraConfig, input: CameraInput, outcome: ProbeOutcome,
   return { name: 'input', status: findings.length > 0 ? 'warn' : 'ok', detail: redactText(lines.join('\n')), ...(hint ? { hint: `${hint[0]?.toUpperCase() ?? ''}${hint.slice(1)}.` } : {}) };
 }
 
-/** One result per input of every camera, probed in parallel, each within its deadline. */
+/** ffprobe children at once: a box with many cameras is probed in rounds, not all at the same time. */
+export const PROBE_CONCURRENCY = 6;
+
+/** One result per input of every camera (in config order), each probe within its deadline. */
 export async function checkInputs(ctx: CheckContext): Promise<CheckResult[]> {
   const windowSec = ctx.probeWindowSec ?? DEFAULT_PROBE_WINDOW_SEC;
   const options = { ffprobePath: ctx.config.ffmpeg.ffprobe_path ?? 'ffprobe', windowSec, deadlineMs: windowSec * 1000 + ctx.timeoutMs };
-  const work = ctx.config.cameras.flatMap((camera) => {
+  const jobs = ctx.config.cameras.flatMap((camera) => {
     const detectActive = ctx.config.detector.enabled && (camera.detect?.enabled ?? true);
-    return cameraInputs(camera).map(async (input) => unprobed(camera, input) ?? report(camera, input, await probeInput(input, options), detectActive));
+    return cameraInputs(camera).map((input) => async () => unprobed(camera, input) ?? report(camera, input, await probeInput(input, options), detectActive));
   });
-  return Promise.all(work);
+  const results: CheckResult[] = new Array<CheckResult>(jobs.length);
+  let next = 0;
+  const worker = async () => {
+    for (let index = next++; index < jobs.length; index = next++) results[index] = await (jobs[index] as () => Promise<CheckResult>)();
+  };
+  await Promise.all(Array.from({ length: Math.min(PROBE_CONCURRENCY, jobs.length) }, worker));
+  return results;
 }

@@ -228,3 +228,39 @@ void test('a window shorter than the GOP: the interval is bounded below and stil
   // Keyframes 5 s apart, 4.5 s of packets read: one keyframe seen, the gap is at least ~4.2-4.5 s.
   assert.match(main.detail, /, GOP longer than 4\.[2-5] s \(fewer than two keyframes seen\), B-frames\nno new keyframe for 4\.[2-5] s \(more than 4 s\)$/);
 });
+
+void test('many inputs are probed at most PROBE_CONCURRENCY at a time: 8 inputs that never answer take two deadline rounds', async (t) => {
+  const silent = createServer();
+  const sockets = new Set<Socket>();
+  let open = 0;
+  let mostOpen = 0;
+  silent.on('connection', (socket) => {
+    sockets.add(socket);
+    mostOpen = Math.max(mostOpen, ++open);
+    socket.once('close', () => open--);
+  });
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  t.after(() => {
+    for (const socket of sockets) socket.destroy();
+    silent.close();
+  });
+  const port = (silent.address() as AddressInfo).port;
+  const cameras = ['a', 'b', 'c', 'd'].flatMap((id) => [
+    `  - id: ${id}`,
+    '    inputs:',
+    `      - source: rtsp://127.0.0.1:${port}/${id}-main`,
+    '        roles: [stream]',
+    `      - source: rtsp://127.0.0.1:${port}/${id}-sub`,
+    '        roles: [detect]',
+  ]);
+  const started = Date.now();
+  const report = await doctor(['cameras:', ...cameras, ''].join('\n'), { probeWindowSec: 1, timeoutMs: 1000 });
+  const elapsed = Date.now() - started;
+  const lines = report.checks.filter((check) => check.name === 'input');
+  assert.equal(lines.length, 8);
+  assert.ok(lines.every((line) => line.status === 'fail' && line.detail.endsWith('no answer within 2000 ms')), formatReport(report));
+  assert.deepEqual(lines.map((line) => line.detail.split(':')[0]), ['a', 'b', 'c', 'd'].flatMap((id) => [`${id} input 0 [stream]`, `${id} input 1 [detect]`]), 'lines keep the config order');
+  // 6 at once, then the other 2: at least two 2 s deadlines one after the other.
+  assert.ok(elapsed >= 4000, `all 8 probes ran at once (${elapsed} ms)`);
+  assert.ok(mostOpen >= 2, `at most ${mostOpen} connections were open at once`);
+});
