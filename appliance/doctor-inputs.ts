@@ -9,6 +9,7 @@ import { cameraInputs, hasSeparateDetectInput, type CameraInput } from '../commo
 import { parseCameraSource } from '../common/config/camera-source.ts';
 import type { CameraConfig } from '../common/config/schema-gateway.ts';
 import type { CheckContext, CheckResult } from './doctor-checks.ts';
+import { ffprobeAvformatMajor } from './doctor-ffprobe.ts';
 import { probeInput, type Gop, type ProbeOutcome, type StreamFacts } from './doctor-probe.ts';
 import { redactText } from '../common/redact.ts';
 
@@ -98,9 +99,11 @@ function unprobed(camera: CameraConfig, input: CameraInput): CheckResult | undef
 function report(camera: CameraConfig, input: CameraInput, outcome: ProbeOutcome, detectActive: boolean): CheckResult {
   const label = inputLabel(camera, input);
   if (!outcome.ok) {
-    const hint = outcome.timedOut
-      ? `The input did not answer: check the camera's address and that it is on; rtsp_transport is ${input.rtspTransport} (some cameras answer only over tcp).`
-      : "Check the input's address, path and credentials (its URL is not shown here).";
+    const hint = {
+      'no-answer': `The input did not answer: check the camera's address and that it is on; rtsp_transport is ${input.rtspTransport} (some cameras answer only over tcp).`,
+      input: "Check the input's address, path and credentials (its URL is not shown here).",
+      ffprobe: 'ffprobe comes with ffmpeg (bash scripts/setup.sh, or apt-get install ffmpeg); ffmpeg.ffprobe_path names another binary.',
+    }[outcome.cause];
     return { name: 'input', status: 'fail', detail: redactText(`${label}: ${outcome.problem}`), hint };
   }
   const lines = [`${label}: ${describeFacts(outcome.facts)}`];
@@ -117,11 +120,16 @@ export const PROBE_CONCURRENCY = 6;
 
 /** One result per input of every camera (in config order), each probe within its deadline. */
 export async function checkInputs(ctx: CheckContext): Promise<CheckResult[]> {
+  if (ctx.config.cameras.length === 0) return [];
+  const ffprobePath = ctx.config.ffmpeg.ffprobe_path ?? 'ffprobe';
+  const version = await ffprobeAvformatMajor(ffprobePath, ctx.timeoutMs);
   const windowSec = ctx.probeWindowSec ?? DEFAULT_PROBE_WINDOW_SEC;
-  const options = { ffprobePath: ctx.config.ffmpeg.ffprobe_path ?? 'ffprobe', windowSec, deadlineMs: windowSec * 1000 + ctx.timeoutMs };
+  const deadlineMs = windowSec * 1000 + ctx.timeoutMs;
+  const probe = (input: CameraInput): Promise<ProbeOutcome> =>
+    version.ok ? probeInput(input, { ffprobePath, windowSec, deadlineMs, libavformatMajor: version.libavformatMajor }) : Promise.resolve({ ok: false, problem: version.problem, cause: 'ffprobe' });
   const jobs = ctx.config.cameras.flatMap((camera) => {
     const detectActive = ctx.config.detector.enabled && (camera.detect?.enabled ?? true);
-    return cameraInputs(camera).map((input) => async () => unprobed(camera, input) ?? report(camera, input, await probeInput(input, options), detectActive));
+    return cameraInputs(camera).map((input) => async () => unprobed(camera, input) ?? report(camera, input, await probe(input), detectActive));
   });
   const results: CheckResult[] = new Array<CheckResult>(jobs.length);
   let next = 0;

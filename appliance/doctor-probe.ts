@@ -1,16 +1,15 @@
 /**
  * What `lookout doctor` learns about one camera input from ffprobe: size, codec, profile, fps, the
  * keyframe interval (GOP) and whether B-frames are present. ffprobe reads only a few seconds of
- * packets (`-read_intervals %+N`) and runs as a supervised child (own process group, exit observed,
- * output drained) under a hard deadline, so a camera that never answers is a clear failure, not a
- * hang. Its messages never carry the input's URL: a doctor report gets pasted into issues.
+ * packets (`-read_intervals %+N`) and runs under a hard deadline (doctor-ffprobe.ts), so a camera
+ * that never answers is a clear failure, not a hang. Its messages never carry the input's URL: a
+ * doctor report gets pasted into issues.
  */
-import { SupervisedChild } from '../common/child/supervised-child.ts';
 import type { CameraInput } from '../common/config/camera-inputs.ts';
 import { parseCameraSource } from '../common/config/camera-source.ts';
-import { settledWithin } from '../common/lifecycle/deadline.ts';
 import { redactText } from '../common/redact.ts';
 import { INPUT_PROTOCOLS } from '../gateway/ffmpeg/publish-args.ts';
+import { runFfprobe } from './doctor-ffprobe.ts';
 
 /** The keyframe interval: measured, or only bounded below when fewer than two keyframes came. */
 export type Gop = { frames: number; seconds: number } | { longerThanSeconds: number };
@@ -25,7 +24,10 @@ export interface StreamFacts {
   bFrames: boolean;
 }
 
-export type ProbeOutcome = { ok: true; facts: StreamFacts } | { ok: false; problem: string; timedOut: boolean };
+/** Why a probe failed: the input did not answer in time, it answered with an error, or ffprobe itself. */
+export type ProbeFailure = 'no-answer' | 'input' | 'ffprobe';
+
+export type ProbeOutcome = { ok: true; facts: StreamFacts } | { ok: false; problem: string; cause: ProbeFailure };
 
 export interface ProbeOptions {
   ffprobePath: string;
@@ -33,10 +35,9 @@ export interface ProbeOptions {
   windowSec: number;
   /** Hard bound on the whole probe (connect + window), after which ffprobe is stopped. */
   deadlineMs: number;
+  /** ffprobe's libavformat major: from 59 (ffmpeg 5) the RTSP socket timeout is `-timeout`. */
+  libavformatMajor: number;
 }
-
-/** ffprobe's stdout is a few hundred packets; anything far beyond that is not ours to keep. */
-const MAX_OUTPUT_BYTES = 4 * 1024 * 1024;
 
 interface ProbeJson {
   streams?: Array<{ codec_name?: string; profile?: string; width?: number; height?: number; avg_frame_rate?: string; r_frame_rate?: string; has_b_frames?: number }>;
@@ -44,7 +45,7 @@ interface ProbeJson {
 }
 
 /** ffprobe's argv for one input: its kind's protocol whitelist and transport, the packet window. */
-export function probeArgs(input: CameraInput, options: Pick<ProbeOptions, 'windowSec' | 'deadlineMs'>): string[] | undefined {
+export function probeArgs(input: CameraInput, options: Pick<ProbeOptions, 'windowSec' | 'deadlineMs' | 'libavformatMajor'>): string[] | undefined {
   const source = parseCameraSource(input.source);
   // ffprobe's own socket timeout, beyond our deadline: it only matters if doctor itself is killed.
   const socketTimeout = String(options.deadlineMs * 2 * 1000);
@@ -52,7 +53,7 @@ export function probeArgs(input: CameraInput, options: Pick<ProbeOptions, 'windo
   let target: string;
   switch (source.kind) {
     case 'rtsp':
-      io = ['-rtsp_transport', input.rtspTransport, '-timeout', socketTimeout];
+      io = ['-rtsp_transport', input.rtspTransport, options.libavformatMajor >= 59 ? '-timeout' : '-stimeout', socketTimeout];
       target = source.url;
       break;
     case 'http':
@@ -155,39 +156,25 @@ function problemFrom(stderr: string[], input: CameraInput): string {
 /** Probes one input; never throws, never outlives `deadlineMs` (plus the bounded stop). */
 export async function probeInput(input: CameraInput, options: ProbeOptions): Promise<ProbeOutcome> {
   const args = probeArgs(input, options);
-  if (!args) return { ok: false, problem: 'this kind of input is not probed', timedOut: false };
-  const chunks: Buffer[] = [];
-  let bytes = 0;
-  const child = SupervisedChild.spawn({
-    name: `ffprobe input ${input.index}`,
-    command: options.ffprobePath,
-    args,
-    termGraceMs: 500,
-    killWaitMs: 1000,
-    stderrTailLines: 20,
-    onStdout: (chunk) => {
-      bytes += chunk.length;
-      if (bytes <= MAX_OUTPUT_BYTES) chunks.push(chunk);
-    },
-  });
-  if (!(await settledWithin(child.exited, options.deadlineMs))) {
-    await child.stop({ graceful: false });
-    return { ok: false, problem: `no answer within ${options.deadlineMs} ms`, timedOut: true };
+  if (!args) return { ok: false, problem: 'this kind of input is not probed', cause: 'ffprobe' };
+  const run = await runFfprobe(options.ffprobePath, args, options.deadlineMs, `ffprobe input ${input.index}`);
+  switch (run.kind) {
+    case 'timed-out':
+      return { ok: false, problem: `no answer within ${options.deadlineMs} ms`, cause: 'no-answer' };
+    case 'not-started':
+      return { ok: false, problem: run.problem, cause: 'ffprobe' };
+    case 'too-much-output':
+      return { ok: false, problem: 'ffprobe wrote more than 4 MB', cause: 'input' };
+    case 'exited':
+      break;
   }
-  await child.outputEnded;
-  const exit = await child.exited;
-  if (exit.spawnError) {
-    const code = (exit.spawnError as NodeJS.ErrnoException).code ?? exit.spawnError.message;
-    return { ok: false, problem: `${options.ffprobePath}: ${code} (install ffmpeg, or set ffmpeg.ffprobe_path)`, timedOut: false };
-  }
-  if (exit.code !== 0) return { ok: false, problem: problemFrom(child.stderrTail(), input) || `ffprobe exited with ${String(exit.code ?? exit.signal)}`, timedOut: false };
-  if (bytes > MAX_OUTPUT_BYTES) return { ok: false, problem: 'ffprobe wrote more than 4 MB', timedOut: false };
+  if (run.code !== 0) return { ok: false, problem: problemFrom(run.stderrTail, input) || `ffprobe exited with ${String(run.code ?? run.signal)}`, cause: 'input' };
   let json: ProbeJson;
   try {
-    json = JSON.parse(Buffer.concat(chunks).toString('utf8')) as ProbeJson;
+    json = JSON.parse(run.stdout) as ProbeJson;
   } catch {
-    return { ok: false, problem: 'ffprobe output is not JSON', timedOut: false };
+    return { ok: false, problem: 'ffprobe output is not JSON', cause: 'input' };
   }
   const facts = factsFromProbe(json);
-  return facts ? { ok: true, facts } : { ok: false, problem: 'no video stream', timedOut: false };
+  return facts ? { ok: true, facts } : { ok: false, problem: 'no video stream', cause: 'input' };
 }

@@ -211,6 +211,7 @@ void test('unreachable: a closed loopback port fails at once; a listener that ne
   const gone = inputLine(report, 'gone input 0 [stream, detect]');
   assert.equal(gone.status, 'fail');
   assert.match(gone.detail, /Connection refused/);
+  assert.match(gone.hint ?? '', /address, path and credentials/);
   assert.doesNotMatch(gone.detail, /rtsp:\/\//, 'the URL is not shown');
 
   const mute = inputLine(report, 'mute input 0 [stream, detect]');
@@ -263,4 +264,15 @@ void test('many inputs are probed at most PROBE_CONCURRENCY at a time: 8 inputs 
   // 6 at once, then the other 2: at least two 2 s deadlines one after the other.
   assert.ok(elapsed >= 4000, `all 8 probes ran at once (${elapsed} ms)`);
   assert.ok(mostOpen >= 2, `at most ${mostOpen} connections were open at once`);
+});
+
+void test('without a runnable ffprobe every probed input fails and says how to fix it; generated inputs still report', async () => {
+  const report = await doctor(
+    ['ffmpeg:', `  ffprobe_path: ${join(dir, 'no-such-ffprobe')}`, 'cameras:', '  - id: front', `    source: file://${clips.sub}`, '  - id: gen', '    source: testsrc://?size=320x240', ''].join('\n'),
+  );
+  const front = inputLine(report, 'front input 0 [stream, detect]');
+  assert.equal(front.status, 'fail');
+  assert.match(front.detail, /no-such-ffprobe: ENOENT \(install ffmpeg, or set ffmpeg\.ffprobe_path\)$/);
+  assert.match(front.hint ?? '', /ffprobe comes with ffmpeg/);
+  assert.equal(inputLine(report, 'gen input 0 [stream, detect]').detail, 'gen input 0 [stream, detect]: generated test pattern 320×240, 10 fps, encoded by the gateway (GOP 1 s)');
 });

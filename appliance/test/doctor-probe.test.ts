@@ -35,13 +35,17 @@ void test('fewer than two keyframes: a lower bound; no packets: GOP unknown and 
 });
 
 void test('argv: the input kind decides whitelist and timeouts; V4L2 and generated inputs are not probed', () => {
-  const rtsp = probeArgs({ source: 'rtsp://u:p@cam/s', roles: ['detect'], rtspTransport: 'udp', index: 1 }, { windowSec: 6, deadlineMs: 11_000 }) ?? [];
+  const rtsp = probeArgs({ source: 'rtsp://u:p@cam/s', roles: ['detect'], rtspTransport: 'udp', index: 1 }, { windowSec: 6, deadlineMs: 11_000, libavformatMajor: 59 }) ?? [];
   assert.deepEqual(rtsp.slice(0, 7), ['-v', 'error', '-rtsp_transport', 'udp', '-timeout', '22000000', '-protocol_whitelist']);
   assert.equal(rtsp[rtsp.indexOf('-read_intervals') + 1], '%+6');
   assert.equal(rtsp.at(-1), 'rtsp://u:p@cam/s');
-  const http = probeArgs({ source: 'http://cam/v.mjpg', roles: ['detect'], rtspTransport: 'tcp', index: 0 }, { windowSec: 3, deadlineMs: 8000 }) ?? [];
+  // ffmpeg 4.x: -timeout would make the RTSP client listen; its socket timeout is -stimeout.
+  const old = probeArgs({ source: 'rtsp://cam/s', roles: ['detect'], rtspTransport: 'tcp', index: 0 }, { windowSec: 6, deadlineMs: 11_000, libavformatMajor: 58 }) ?? [];
+  assert.equal(old[old.indexOf('-stimeout') + 1], '22000000');
+  assert.ok(!old.includes('-timeout'));
+  const http = probeArgs({ source: 'http://cam/v.mjpg', roles: ['detect'], rtspTransport: 'tcp', index: 0 }, { windowSec: 3, deadlineMs: 8000, libavformatMajor: 59 }) ?? [];
   assert.equal(http[http.indexOf('-rw_timeout') + 1], '16000000');
   assert.equal(http[http.indexOf('-protocol_whitelist') + 1], 'http,https,tcp,tls');
-  assert.equal(probeArgs({ source: 'v4l2:///dev/video0', roles: ['stream', 'detect'], rtspTransport: 'tcp', index: 0 }, { windowSec: 3, deadlineMs: 8000 }), undefined);
-  assert.equal(probeArgs({ source: 'testsrc://', roles: ['stream', 'detect'], rtspTransport: 'tcp', index: 0 }, { windowSec: 3, deadlineMs: 8000 }), undefined);
+  assert.equal(probeArgs({ source: 'v4l2:///dev/video0', roles: ['stream', 'detect'], rtspTransport: 'tcp', index: 0 }, { windowSec: 3, deadlineMs: 8000, libavformatMajor: 59 }), undefined);
+  assert.equal(probeArgs({ source: 'testsrc://', roles: ['stream', 'detect'], rtspTransport: 'tcp', index: 0 }, { windowSec: 3, deadlineMs: 8000, libavformatMajor: 59 }), undefined);
 });
