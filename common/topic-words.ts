@@ -1,6 +1,6 @@
 /**
  * The fixed words of every MQTT topic and NATS subject Lookout builds, in one list, each with the
- * reason it is taken. The topic builders (control/mqtt/mqtt-topics.ts, control/nats/nats-subjects.ts) spell
+ * reason it is taken. The topic builders (control/mqtt/topics.ts, control/nats/subjects.ts) spell
  * their fixed levels with these constants, and a test (control/test/topic-words.test.ts) walks the
  * builders' outputs, snapshot topics included, and fails when a fixed level is missing here, so the
  * list cannot drift from the topics.

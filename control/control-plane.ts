@@ -26,7 +26,7 @@ import type { LookoutConfig } from '../common/config/schema.ts';
 import { ServiceState } from '../common/lifecycle/service-state.ts';
 import type { Logger } from '../common/log.ts';
 import { CommandTable, type StateChange } from './commands/command-table.ts';
-import { commandMetrics } from './commands/command-metrics.ts';
+import { commandMetrics } from './commands/metrics.ts';
 import type { DetectControl, StreamControl } from './commands/controls.ts';
 import { commandRoutes } from './commands/http-commands.ts';
 import { eventRoutes } from './events/events-http.ts';
@@ -34,13 +34,13 @@ import { FrigateEventFormatter, type FrigateEvent, type TrackEventLike } from '.
 import { RecentEvents } from './events/recent-events.ts';
 import { forwardStreamStates, type StreamStateSource } from './events/stream-state.ts';
 import type { HaDiscovery } from './mqtt/ha-discovery.ts';
-import type { MqttTransport } from './mqtt/mqtt-transport.ts';
-import type { ControlRole } from './mqtt/mqtt-topics.ts';
+import type { MqttTransport } from './mqtt/transport.ts';
+import type { ControlRole } from './mqtt/topics.ts';
 import { RetainedStates, type StreamStateUpdate } from './mqtt/retained-states.ts';
 import type { JetStreamSink } from './nats/jetstream-sink.ts';
-import type { NatsTransport } from './nats/nats-transport.ts';
+import type { NatsTransport } from './nats/transport.ts';
 import type { Outbox } from './outbox/outbox.ts';
-import { registerOutboxMetrics } from './outbox/outbox-metrics.ts';
+import { registerOutboxMetrics } from './outbox/metrics.ts';
 import { addEventSinks, buildPlaneParts, type PlaneParts } from './plane-parts.ts';
 
 export interface ControlPlaneOptions {

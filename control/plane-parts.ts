@@ -12,11 +12,11 @@ import type { Logger } from '../common/log.ts';
 import type { CommandTable } from './commands/command-table.ts';
 import { JsonlEventFile } from './events/jsonl-sink.ts';
 import { HaDiscovery } from './mqtt/ha-discovery.ts';
-import { MqttTransport } from './mqtt/mqtt-transport.ts';
-import type { ControlRole } from './mqtt/mqtt-topics.ts';
+import { MqttTransport } from './mqtt/transport.ts';
+import type { ControlRole } from './mqtt/topics.ts';
 import { DEFAULT_LABELS } from './mqtt/retained-states.ts';
 import { JetStreamSink } from './nats/jetstream-sink.ts';
-import { NatsTransport } from './nats/nats-transport.ts';
+import { NatsTransport } from './nats/transport.ts';
 import { CircuitBreaker, circuitGauge } from './outbox/circuit-breaker.ts';
 import { Outbox } from './outbox/outbox.ts';
 

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { ensurePrivateDirSync, ensurePrivateDir } from '../private-files.ts';
 import { ChildRegistry } from '../child/orphan-registry.ts';
 import { createBootSecrets } from '../../gateway/mediamtx/boot-secrets.ts';
-import { SegmentStore } from '../../control/outbox/outbox-segments.ts';
-import { saveCursor } from '../../control/outbox/outbox-cursors.ts';
+import { SegmentStore } from '../../control/outbox/segments.ts';
+import { saveCursor } from '../../control/outbox/cursors.ts';
 import { JsonlEventFile } from '../../control/events/jsonl-sink.ts';
 
 const mode = (path: string) => statSync(path).mode & 0o777;

@@ -13,7 +13,7 @@
 import { z } from 'zod';
 import type { DetectControl, StreamControl } from './controls.ts';
 import { CommandError, errorCodeOf, errorReply, okReply, requestIdOf, type ReplyEnvelope } from './envelope.ts';
-import type { CommandMetrics, CommandTransport } from './command-metrics.ts';
+import type { CommandMetrics, CommandTransport } from './metrics.ts';
 import { deadline, DeadlineError } from '../../common/lifecycle/deadline.ts';
 
 /** Every command name; `stream.*` need a StreamControl, `detect.*` a DetectControl. */

@@ -10,8 +10,8 @@
  * (mqtt.js writes the buffer to the socket), so the event loop never waits on the broker.
  */
 import type { Logger } from '../../common/log.ts';
-import type { MqttTransport } from '../mqtt/mqtt-transport.ts';
-import { labelLevel } from '../mqtt/mqtt-topics.ts';
+import type { MqttTransport } from '../mqtt/transport.ts';
+import { labelLevel } from '../mqtt/topics.ts';
 
 export interface SnapshotMessage {
   camera: string;

@@ -9,7 +9,7 @@ import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../../common/log.ts';
 import { discoveryConfigs, type HaCamera, type HaEntityOptions } from './ha-entities.ts';
-import type { MqttTransport } from './mqtt-transport.ts';
+import type { MqttTransport } from './transport.ts';
 import { ensurePrivateDirSync } from '../../common/private-files.ts';
 
 export interface HaDiscoveryOptions extends Omit<HaEntityOptions, 'topics' | 'availableTopic'> {

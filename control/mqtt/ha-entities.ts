@@ -15,8 +15,8 @@
  * the entity id suggestion from `default_entity_id` (`object_id` stops working in 2026.4); both are
  * sent. No `support_url`: the project has no public page yet, and a made-up link helps nobody.
  */
-import type { ControlRole, MqttTopics } from './mqtt-topics.ts';
-import { labelLevel } from './mqtt-topics.ts';
+import type { ControlRole, MqttTopics } from './topics.ts';
+import { labelLevel } from './topics.ts';
 import { ALL_LABELS, snapshotTopic } from '../events/snapshot-outputs.ts';
 
 export interface HaCamera {

@@ -5,8 +5,8 @@
  * MQTT caches every retained value until it is connected, so nothing here waits.
  */
 import type { CameraConfig } from '../../common/config/schema-gateway.ts';
-import type { MqttTransport } from './mqtt-transport.ts';
-import type { NatsTransport } from '../nats/nats-transport.ts';
+import type { MqttTransport } from './transport.ts';
+import type { NatsTransport } from '../nats/transport.ts';
 import { streamStateOf, type StreamStateSource } from '../events/stream-state.ts';
 
 /** Stream state as the gateway reports it. */

@@ -9,7 +9,7 @@ import { nanos } from '@nats-io/transport-node';
 import type { Logger } from '../../common/log.ts';
 import type { NatsConfig } from '../../common/config/schema-outputs.ts';
 import { SinkUnavailableError, withTimeout } from '../commands/deadline.ts';
-import type { NatsTransport } from './nats-transport.ts';
+import type { NatsTransport } from './transport.ts';
 
 /** De-duplication window; replays of an outage up to this long never duplicate in the stream. */
 export const DUPLICATE_WINDOW_MS = 10 * 60_000;

@@ -8,7 +8,7 @@
  * logged at most every 5 s. Under `fsync: interval` a timer syncs the active segment.
  */
 import type { Logger } from '../../common/log.ts';
-import { encodeRecord, type FsyncPolicy, type OutboxRecord, type SegmentStore } from './outbox-segments.ts';
+import { encodeRecord, type FsyncPolicy, type OutboxRecord, type SegmentStore } from './segments.ts';
 
 export interface AppendLogOptions {
   logger: Logger;

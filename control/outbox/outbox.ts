@@ -6,7 +6,7 @@
  * failing sink is retried with backoff behind its circuit breaker and never blocks the producer or
  * the other sinks. The disk log is bounded: past `disk_bytes` the overflow policy drops the oldest
  * segment or refuses new items; both are counted and logged. Cursors are persisted
- * (outbox-cursors.ts), so a restart resumes where each sink stopped.
+ * (cursors.ts), so a restart resumes where each sink stopped.
  *
  * This file is the public face and the lifecycle (common/lifecycle/service-state.ts): `start()`
  * recovers the disk log, `stop()` is memoized (concurrent callers share the one drain), `closed`;
@@ -17,8 +17,8 @@ import { ServiceState } from '../../common/lifecycle/service-state.ts';
 import { sleep } from '../../common/lifecycle/sleep.ts';
 import type { Logger } from '../../common/log.ts';
 import { AppendLog } from './append-log.ts';
-import { resumeCursor, saveChangedCursors } from './outbox-cursors.ts';
-import { SegmentStore, type FsyncPolicy, type OutboxRecord } from './outbox-segments.ts';
+import { resumeCursor, saveChangedCursors } from './cursors.ts';
+import { SegmentStore, type FsyncPolicy, type OutboxRecord } from './segments.ts';
 import { SinkDelivery, type SinkOptions } from './sink-delivery.ts';
 
 export type { OutboxRecord, SinkOptions };

@@ -13,7 +13,7 @@ import { sleep } from '../../common/lifecycle/sleep.ts';
 import type { Logger } from '../../common/log.ts';
 import type { AppendLog } from './append-log.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
-import type { OutboxRecord } from './outbox-segments.ts';
+import type { OutboxRecord } from './segments.ts';
 
 export interface SinkOptions {
   name: string;

@@ -18,7 +18,7 @@ import { Registry } from 'prom-client';
 import { silentLogger } from '../../common/log.ts';
 import { startMosquitto, type Mosquitto } from '../../test/support/brokers.ts';
 import { ControlPlane } from '../control-plane.ts';
-import type { ControlRole } from '../mqtt/mqtt-topics.ts';
+import type { ControlRole } from '../mqtt/topics.ts';
 import { AVAILABILITY_TEMPLATE, CONNECTED_STATE_TEMPLATE } from '../mqtt/ha-entities.ts';
 import { FakeDetectControl, FakeStreamControl } from './fake-controls.ts';
 import { tempDir, testConfig, until } from './helpers.ts';

@@ -21,7 +21,7 @@ import { Registry } from 'prom-client';
 import { ConfigError } from '../../common/config/load.ts';
 import { startNatsServer, type NatsServer } from '../../test/support/brokers.ts';
 import { ControlPlane } from '../control-plane.ts';
-import { NatsConfigFileError, natsConnectOptions } from '../nats/nats-connect-options.ts';
+import { NatsConfigFileError, natsConnectOptions } from '../nats/connect-options.ts';
 import { FakeDetectControl, FakeStreamControl } from './fake-controls.ts';
 import { tempDir, testConfig, until } from './helpers.ts';
 import { makeCa } from './tls-fixtures.ts';

@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
 import { test } from 'node:test';
 import { FrigateEventFormatter } from '../events/frigate-events.ts';
-import { MqttTopics, labelLevel } from '../mqtt/mqtt-topics.ts';
-import { NatsSubjects } from '../nats/nats-subjects.ts';
+import { MqttTopics, labelLevel } from '../mqtt/topics.ts';
+import { NatsSubjects } from '../nats/subjects.ts';
 import { forwardStreamStates, streamStateOf } from '../events/stream-state.ts';
 
 void test('MQTT topic parsing: set topics, request topics, and wrong levels', () => {

@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RESERVED_AHEAD, reservedWordReason, TOPIC_WORD_REASONS, type TopicWord } from '../../common/topic-words.ts';
 import { COMMANDS } from '../commands/command-table.ts';
-import { MqttTopics } from '../mqtt/mqtt-topics.ts';
-import { COMMAND_ALIASES, NatsSubjects } from '../nats/nats-subjects.ts';
+import { MqttTopics } from '../mqtt/topics.ts';
+import { COMMAND_ALIASES, NatsSubjects } from '../nats/subjects.ts';
 import { ALL_LABELS, snapshotTopic } from '../events/snapshot-outputs.ts';
 
 // Placeholders that cannot be confused with a real word: they mark the variable levels.

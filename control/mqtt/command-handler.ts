@@ -14,7 +14,7 @@ import type { IClientPublishOptions, IPublishPacket } from 'mqtt';
 import type { Logger } from '../../common/log.ts';
 import type { CommandTable } from '../commands/command-table.ts';
 import { errorReply, requestIdOf, type ReplyEnvelope } from '../commands/envelope.ts';
-import { isCommandName, type MqttTopics } from './mqtt-topics.ts';
+import { isCommandName, type MqttTopics } from './topics.ts';
 import { RecentRequestIds, requestKey } from '../commands/recent-request-ids.ts';
 
 export interface MqttCommandHandlerOptions {

@@ -14,11 +14,11 @@ import { secrets } from '../../common/redact.ts';
 import type { CommandTable } from '../commands/command-table.ts';
 import { SinkUnavailableError, withTimeout } from '../commands/deadline.ts';
 import { errorReply, requestIdOf, type ReplyEnvelope } from '../commands/envelope.ts';
-import { isCommandName } from '../mqtt/mqtt-topics.ts';
+import { isCommandName } from '../mqtt/topics.ts';
 import { settledWithin } from '../../common/lifecycle/deadline.ts';
 import { sleep } from '../../common/lifecycle/sleep.ts';
-import { natsConnectOptions } from './nats-connect-options.ts';
-import { NatsSubjects } from './nats-subjects.ts';
+import { natsConnectOptions } from './connect-options.ts';
+import { NatsSubjects } from './subjects.ts';
 import { RecentRequestIds, requestKey } from '../commands/recent-request-ids.ts';
 
 export interface NatsTransportOptions {

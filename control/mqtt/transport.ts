@@ -13,9 +13,9 @@ import type { MqttConfig } from '../../common/config/schema-outputs.ts';
 import { secrets } from '../../common/redact.ts';
 import type { CommandTable } from '../commands/command-table.ts';
 import { SinkUnavailableError, withTimeout } from '../commands/deadline.ts';
-import { mqttClientOptions } from './mqtt-client-options.ts';
-import { MqttCommandHandler } from './mqtt-commands.ts';
-import { MqttTopics, type ControlRole } from './mqtt-topics.ts';
+import { mqttClientOptions } from './client-options.ts';
+import { MqttCommandHandler } from './command-handler.ts';
+import { MqttTopics, type ControlRole } from './topics.ts';
 
 export interface MqttTransportOptions {
   config: MqttConfig;
