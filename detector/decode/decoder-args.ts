@@ -1,9 +1,13 @@
 /**
  * The ffmpeg command line of one decoder: input options (transport, timeouts, protocol whitelist,
- * hwaccel), the decode strategy (every frame through an fps filter, or keyframes only), and a filter
- * chain that samples, reports each frame (showinfo: pts and source size on stderr), letterboxes to
- * the model input inside ffmpeg and writes raw RGB24 on stdout; optionally a second output of the same
- * frames at a useful resolution (PPM on fd 3) for snapshots. Pure: tested without spawning.
+ * hwaccel), the decode strategy, and a filter chain that samples, reports each frame (showinfo: pts
+ * and source size on stderr), letterboxes to the model input inside ffmpeg and writes raw RGB24 on
+ * stdout; optionally a second output of the same frames at a useful resolution (PPM on fd 3) for
+ * snapshots. `all` reads the source itself and samples with an fps filter; `keyframes` is the decode
+ * stage behind a demux stage (keyframe-pipeline.ts) and reads NUT from stdin. The raw output is
+ * encoded on one thread: rawvideo supports frame threads, and with them every frame waits in the
+ * encoder for the next one (measured: one output frame late, 0.2 s at 5 fps, 2 s for 2 s-GOP
+ * keyframes). Pure: tested without spawning.
  */
 import { parseCameraSource, type CameraSource } from '../../common/config/camera-source.ts';
 import { hwaccelArgs, type ConcreteHwaccel } from './hwaccel.ts';
@@ -45,7 +49,8 @@ export const PROTOCOL_WHITELIST: Record<DecoderInput['kind'], string | undefined
   v4l2: undefined,
 };
 
-function inputArgs(input: DecoderInput, ioTimeoutMs: number): string[] {
+/** How a decoder opens its source (the `all` decoder and the keyframe demux stage). */
+export function inputArgs(input: DecoderInput, ioTimeoutMs: number): string[] {
   const whitelist = PROTOCOL_WHITELIST[input.kind];
   const guard = whitelist ? ['-protocol_whitelist', whitelist] : [];
   const micros = String(Math.round(ioTimeoutMs * 1000));
@@ -62,16 +67,21 @@ function inputArgs(input: DecoderInput, ioTimeoutMs: number): string[] {
   }
 }
 
-/** Keeps at most `fps` frames per second of the (sparse) keyframes without duplicating any. */
-function keyframeSelect(fps: number): string {
+/**
+ * Keeps only key frames (the demux stage also passes the packets that flush the reorder buffer) and,
+ * with an fps, at most `fps` of them per second without duplicating any.
+ */
+function keyframeSelect(fps: number | undefined): string {
+  if (fps === undefined) return `select='key'`;
   const minGap = (1 / fps) * 0.9;
-  return `select='isnan(prev_selected_t)+gte(t-prev_selected_t\\,${minGap.toFixed(4)})'`;
+  return `select='key*(isnan(prev_selected_t)+gte(t-prev_selected_t\\,${minGap.toFixed(4)}))'`;
 }
 
 /** Sampling, hardware download and the per-frame report: what both outputs share. */
 function sharedFilters(options: Pick<DecoderArgsOptions, 'strategy' | 'fps' | 'hwaccel' | 'hwaccelDevice'>): string[] {
   const filters: string[] = [];
-  if (options.fps !== undefined) filters.push(options.strategy === 'all' ? `fps=${options.fps}` : keyframeSelect(options.fps));
+  if (options.strategy === 'keyframes') filters.push(keyframeSelect(options.fps));
+  else if (options.fps !== undefined) filters.push(`fps=${options.fps}`);
   filters.push(...hwaccelArgs(options.hwaccel, options.hwaccelDevice).filters);
   filters.push('showinfo=checksum=0');
   return filters;
@@ -98,12 +108,15 @@ export function buildFilterGraph(options: Pick<DecoderArgsOptions, 'strategy' | 
 }
 
 /** The model frames: raw RGB24 on stdout. */
-const RAW_MODEL_OUTPUT = ['-fps_mode', 'passthrough', '-pix_fmt', 'rgb24', '-f', 'rawvideo', 'pipe:1'];
+const RAW_MODEL_OUTPUT = ['-fps_mode', 'passthrough', '-pix_fmt', 'rgb24', '-threads', '1', '-f', 'rawvideo', 'pipe:1'];
+
+/** The keyframe decode stage's input: NUT from the demux stage, no probing delay, slice threads only (frame threads hold output back). */
+export const KEYFRAME_DECODE_INPUT = ['-thread_type', 'slice', '-probesize', '32', '-analyzeduration', '0', '-f', 'nut', '-i', 'pipe:0'];
 
 /** The file descriptor of the full-frame output (PPM images). */
 export const FULL_FRAME_FD = 3;
 
-/** Full argument vector (without the ffmpeg binary). */
+/** Full argument vector (without the ffmpeg binary); for `keyframes`, that of the decode stage. */
 export function buildDecoderArgs(options: DecoderArgsOptions): string[] {
   const hw = hwaccelArgs(options.hwaccel, options.hwaccelDevice);
   return [
@@ -113,9 +126,8 @@ export function buildDecoderArgs(options: DecoderArgsOptions): string[] {
     // info level: showinfo reports each frame's pts and size on stderr.
     '-loglevel',
     'info',
-    ...(options.strategy === 'keyframes' ? ['-skip_frame', 'nokey'] : []),
     ...hw.input,
-    ...inputArgs(options.input, options.ioTimeoutMs ?? 10_000),
+    ...(options.strategy === 'keyframes' ? KEYFRAME_DECODE_INPUT : inputArgs(options.input, options.ioTimeoutMs ?? 10_000)),
     ...(options.fullFrameHeight === undefined
       ? ['-map', '0:v:0', '-an', '-sn', '-dn', '-vf', buildFilterChain(options), ...RAW_MODEL_OUTPUT]
       : [
@@ -170,9 +182,20 @@ export function decoderInputFrom(
   }
 }
 
-/** Chooses the cheapest strategy that serves `fps`: keyframes only if they come at least that often. */
+/**
+ * How far a measured keyframe interval may exceed 1/fps and still count as equal: timestamps are
+ * rounded to the stream's time base (90 kHz over RTP, often 1/12800 in MP4) and ffprobe prints 6
+ * decimals, so an exact 0.2 s GOP can read as 0.200011.
+ */
+export const KEYFRAME_INTERVAL_TOLERANCE_SEC = 0.001;
+
+/**
+ * Chooses the cheapest strategy that serves `fps`: `auto` decodes keyframes only when the keyframe
+ * interval is at most 1/fps (keyframes alone give at least the detect rate), else every frame.
+ * Without an fps or a measured interval it cannot know, so it decodes every frame.
+ */
 export function chooseStrategy(requested: 'auto' | DecodeStrategy, fps: number | undefined, keyframeIntervalSec: number | undefined): DecodeStrategy {
   if (requested !== 'auto') return requested;
-  if (fps === undefined || keyframeIntervalSec === undefined) return 'all';
-  return keyframeIntervalSec <= (1 / fps) * 1.05 ? 'keyframes' : 'all';
+  if (fps === undefined || keyframeIntervalSec === undefined || !(fps > 0) || !(keyframeIntervalSec > 0)) return 'all';
+  return keyframeIntervalSec <= 1 / fps + KEYFRAME_INTERVAL_TOLERANCE_SEC ? 'keyframes' : 'all';
 }

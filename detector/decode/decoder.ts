@@ -12,6 +12,7 @@ import { RestartLoop, type LifetimeOutcome } from '../../common/lifecycle/restar
 import type { Logger } from '../../common/log.ts';
 import { SupervisedChild, type ChildExit } from '../../common/child/supervised-child.ts';
 import { buildDecoderArgs, FULL_FRAME_FD, type DecodeStrategy, type DecoderInput } from './decoder-args.ts';
+import { buildKeyframeDemuxArgs, keyframePipelineCommand } from './keyframe-pipeline.ts';
 import { FrameAssembler, type DecodedFrame } from './frame-parser.ts';
 import type { ConcreteHwaccel, HwaccelFallback } from './hwaccel.ts';
 import { PpmFrameParser, type FullFrame } from '../latest-frame/full-frame.ts';
@@ -230,10 +231,15 @@ export class Decoder {
       ...(options.ioTimeoutMs !== undefined ? { ioTimeoutMs: options.ioTimeoutMs } : {}),
       ...(fullFrames ? { fullFrameHeight: options.fullFrameHeight } : {}),
     });
+    const ffmpeg = options.ffmpegPath ?? 'ffmpeg';
+    // keyframes: a demux stage and this decode stage in one process group (keyframe-pipeline.ts).
+    const command =
+      options.strategy === 'keyframes'
+        ? keyframePipelineCommand(ffmpeg, buildKeyframeDemuxArgs(options.input, options.ioTimeoutMs !== undefined ? { ioTimeoutMs: options.ioTimeoutMs } : {}), args)
+        : { command: ffmpeg, args };
     const child = SupervisedChild.spawn({
       name: `decoder:${options.name}`,
-      command: options.ffmpegPath ?? 'ffmpeg',
-      args,
+      ...command,
       termGraceMs: options.stopGraceMs ?? 2000,
       killWaitMs: 2000,
       stderrTailLines: 40,
@@ -278,7 +284,10 @@ export class Decoder {
         ? `cannot start ffmpeg (${(exit.spawnError as NodeJS.ErrnoException).code ?? exit.spawnError.message})`
         : exit.code === 0
           ? 'input ended'
-          : `ffmpeg exited with ${exit.signal ?? `code ${exit.code}`}`);
+          : // sh's own codes for a command it could not run (the keyframe pipeline runs ffmpeg through sh).
+            options.strategy === 'keyframes' && (exit.code === 127 || exit.code === 126)
+            ? `cannot start ffmpeg (${exit.code === 127 ? 'ENOENT' : 'EACCES'})`
+            : `ffmpeg exited with ${exit.signal ?? `code ${exit.code}`}`);
     const ok = stallReason === undefined && exit.code === 0;
     return { end: { ok, reason, exit, stderrTail }, exit, frames, retryHardware };
   }

@@ -1,11 +1,12 @@
 /**
  * Measures a source's keyframe interval with ffprobe (bounded by a deadline), so `decode: auto` can
- * pick keyframes-only decoding when keyframes come often enough for the asked fps.
+ * pick keyframes-only decoding when keyframes come often enough for the asked fps. The interval is
+ * the longest gap between keyframes seen: keyframes alone serve an fps only if every gap does.
  */
 import { execa } from 'execa';
 import { PROTOCOL_WHITELIST, type DecoderInput } from './decoder-args.ts';
 
-/** Median seconds between keyframes in the first packets of `input`, or undefined if unknown. */
+/** Longest seconds between keyframes in the first packets of `input`, or undefined if unknown. */
 export async function probeKeyframeInterval(
   input: DecoderInput,
   options: { ffprobePath?: string; timeoutMs?: number; windowSec?: number } = {},
@@ -34,7 +35,7 @@ export async function probeKeyframeInterval(
   return keyframeIntervalFromPackets(stdout);
 }
 
-/** Parses `pts_time,flags` CSV lines; pure for tests. */
+/** The longest gap between keyframes in `pts_time,flags` CSV lines; pure for tests. */
 export function keyframeIntervalFromPackets(csv: string): number | undefined {
   const keyTimes = csv
     .split(/\r?\n/)
@@ -43,6 +44,7 @@ export function keyframeIntervalFromPackets(csv: string): number | undefined {
     .map(([time]) => Number(time))
     .sort((a, b) => a - b);
   if (keyTimes.length < 2) return undefined;
-  const gaps = keyTimes.slice(1).map((time, index) => time - (keyTimes[index] ?? time)).sort((a, b) => a - b);
-  return gaps[Math.floor(gaps.length / 2)];
+  let longest = 0;
+  for (let index = 1; index < keyTimes.length; index++) longest = Math.max(longest, (keyTimes[index] ?? 0) - (keyTimes[index - 1] ?? 0));
+  return longest;
 }

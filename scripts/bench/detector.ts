@@ -31,7 +31,6 @@ import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { silentLogger } from '../../common/log.ts';
 import { CameraDetector } from '../../detector/camera-detector.ts';
-import { Decoder } from '../../detector/decode/decoder.ts';
 import { decoderInputFrom, type DecodeStrategy } from '../../detector/decode/decoder-args.ts';
 import { HwaccelFallback } from '../../detector/decode/hwaccel.ts';
 import { InferencePool } from '../../detector/inference/inference-pool.ts';
@@ -43,21 +42,12 @@ import type { FrameResult } from '../../detector/publisher.ts';
 import { Scheduler, type InferenceRunner } from '../../detector/inference/scheduler.ts';
 import { DEFAULT_MODEL_PATH } from '../../detector/service.ts';
 import { ObjectTracker } from '../../detector/track/index.ts';
+import { cpuSeconds, decodeCost as measureDecodeCost, SUPERVISION } from './decode-cost.ts';
 import { motionSection } from './detector-motion.ts';
 
 /** The shared speed fixture beside the checkout (../shared/models). */
 const SPEED_MODEL = fileURLToPath(new URL('../../../shared/models/yolov8n-arch-640.onnx', import.meta.url));
 
-const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
-
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
-
-/** How the bench's decoders are supervised: restart on exit, generous start and stall limits. */
-const SUPERVISION = { restart: true, stallMs: 30_000, startMs: 30_000, backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 } };
 
 /** One looping file camera on the real decoder → slot → scheduler → pool path. */
 function benchCamera(id: string, source: string, pool: InferencePool, scheduler: Scheduler, onFrame: (result: FrameResult) => unknown, fps?: number): CameraDetector {
@@ -266,34 +256,9 @@ async function pauseCycles(modelPath: string, dir: string, cycles: number) {
   return { cycles, ms_per_cycle: round(ms / cycles), frames_decoded: camera.status().framesDecoded, frames_inferred: frames, children_left: liveChildCount(), fd_delta: after.fds - before.fds, handle_delta: after.handles - before.handles, rss_delta_mb: round((after.rss - before.rss) / 1024 / 1024, 1) };
 }
 
-async function decodeCost(path: string, strategy: DecodeStrategy, width: number, height: number, seconds: number, fps = 5, warmupSeconds = 1.5): Promise<{ core: number; fps: number }> {
-  let frames = 0;
-  const decoder = new Decoder({
-    name: `bench-${strategy}`,
-    input: decoderInputFrom(path, { loop: true, realtime: true }),
-    strategy,
-    fps,
-    width,
-    height,
-    hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
-    ...SUPERVISION,
-    logger: silentLogger(),
-    onFrame: () => frames++,
-  });
-  decoder.start();
-  await new Promise((resolve) => setTimeout(resolve, warmupSeconds * 1000));
-  const pid = decoder.pid;
-  if (pid === undefined) throw new Error(`decoder (${strategy}) is not running`);
-  const cpu0 = cpuSeconds(pid);
-  const frames0 = frames;
-  const t0 = performance.now();
-  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
-  const cpu1 = cpuSeconds(pid);
-  const wall = (performance.now() - t0) / 1000;
-  const delivered = frames - frames0;
-  await decoder.stop();
-  return { core: round((cpu1 - cpu0) / wall, 3), fps: round(delivered / wall, 2) };
-}
+/** A looping 1080p file decoded in real time (decode-cost.ts measures the decoder's process group). */
+const decodeCost = (path: string, strategy: DecodeStrategy, width: number, height: number, seconds: number, fps = 5, warmupSeconds = 1.5) =>
+  measureDecodeCost({ input: decoderInputFrom(path, { loop: true, realtime: true }), strategy, width, height, seconds, fps, warmupSeconds });
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -333,7 +298,7 @@ async function main(): Promise<void> {
     // A camera's usual GOP (2 s): keyframes alone serve 0.5 fps, decoding 1 frame in 50.
     const longGop = join(dir, '1080p25-gop50.mp4');
     await render(longGop, 1920, 1080, 25, 10, 50);
-    // Warm-up of 8 s: ffmpeg hands keyframes over one to three GOPs late (see `decode` in the docs).
+    // Warm-up of 8 s (from when ffmpeg handed keyframes over one to three GOPs late; kept for comparable figures).
     const allLong = await decodeCost(longGop, 'all', w, h, Number(values['decode-seconds']), 0.5, 8);
     const keyframesLong = await decodeCost(longGop, 'keyframes', w, h, Number(values['decode-seconds']), 0.5, 8);
     const result = {
