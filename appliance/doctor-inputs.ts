@@ -41,7 +41,7 @@ function seconds(value: number): string {
 function describeGop(gop: Gop | undefined): string {
   if (!gop) return 'GOP unknown';
   if ('longerThanSeconds' in gop) return `GOP longer than ${seconds(gop.longerThanSeconds)} s (fewer than two keyframes seen)`;
-  return `GOP ${gop.frames} frames (${seconds(gop.seconds)} s)`;
+  return `GOP ${gop.frames} frame${gop.frames === 1 ? '' : 's'} (${seconds(gop.seconds)} s)`;
 }
 
 /** "h264 High, 1920×1080, 25 fps, GOP 50 frames (2.0 s), no B-frames". */

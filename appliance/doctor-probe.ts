@@ -57,6 +57,11 @@ export function probeArgs(input: CameraInput, options: Pick<ProbeOptions, 'windo
       target = source.url;
       break;
     case 'http':
+      // MJPEG over HTTP has no timestamps of its own (ffmpeg assumes 25 fps): use arrival times,
+      // as the publish pipeline does, so the window is real seconds.
+      io = ['-use_wallclock_as_timestamps', '1', '-rw_timeout', socketTimeout];
+      target = source.url;
+      break;
     case 'rtmp':
       io = ['-rw_timeout', socketTimeout];
       target = source.url;

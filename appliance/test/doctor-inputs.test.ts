@@ -11,6 +11,7 @@ import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { SupervisedChild } from '../../common/child/supervised-child.ts';
 import { formatReport, runDoctor, type DoctorReport } from '../doctor.ts';
+import { freePort } from '../../test/support/free-port.ts';
 import { startRtspStandIn, type RtspStandIn } from '../../test/support/rtsp-stand-in.ts';
 
 const PASSWORD = 'doctor-Secret-pw42';
@@ -160,6 +161,17 @@ void test('RTSP: the sub-stream is probed over the input\'s own transport (udp),
   assert.match(tcp.detail, /: the input: Protocol not supported$/);
 });
 
+/** True when a socket listens on 127.0.0.1:port (read from /proc: connecting would use up `ffmpeg -listen 1`'s one client). */
+function listening(port: number): boolean {
+  const local = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .some((line) => {
+      const fields = line.trim().split(/\s+/);
+      return fields[1] === local && fields[3] === '0A';
+    });
+}
+
 /** ffprobe processes whose command line mentions `needle`. */
 function ffprobesWith(needle: string): number[] {
   return readdirSync('/proc').flatMap((entry) => {
@@ -275,4 +287,25 @@ void test('without a runnable ffprobe every probed input fails and says how to f
   assert.match(front.detail, /no-such-ffprobe: ENOENT \(install ffmpeg, or set ffmpeg\.ffprobe_path\)$/);
   assert.match(front.hint ?? '', /ffprobe comes with ffmpeg/);
   assert.equal(inputLine(report, 'gen input 0 [stream, detect]').detail, 'gen input 0 [stream, detect]: generated test pattern 320×240, 10 fps, encoded by the gateway (GOP 1 s)');
+});
+
+void test('MJPEG over HTTP: timed by arrival (no timestamps of its own), every frame a keyframe', async (t) => {
+  const port = await freePort();
+  const server = SupervisedChild.spawn({
+    name: 'test-mjpeg-server',
+    command: 'ffmpeg',
+    args: ['-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=10', '-c:v', 'mjpeg', '-f', 'mpjpeg', '-listen', '1', `http://127.0.0.1:${port}/video.mjpg`],
+  });
+  t.after(() => server.stop({ graceful: false }));
+  // ffmpeg -listen serves one client; wait until it accepts connections.
+  const until = Date.now() + 20_000;
+  while (Date.now() < until && !listening(port)) await new Promise((resolve) => setTimeout(resolve, 100));
+  assert.ok(listening(port), 'the MJPEG server listens');
+  const report = await doctor(['cameras:', '  - id: porch', `    source: http://127.0.0.1:${port}/video.mjpg`, '    video: h264', ''].join('\n'), { probeWindowSec: 3, timeoutMs: 15_000 });
+  const porch = inputLine(report, 'porch input 0 [stream, detect]');
+  assert.equal(porch.status, 'ok', `${porch.detail}\n${porch.hint ?? ''}`);
+  // 10 fps from arrival times (not the 25 fps ffmpeg assumes for MJPEG); a loaded machine may drift a little.
+  const fps = Number(/, ([\d.]+) fps, /.exec(porch.detail)?.[1]);
+  assert.ok(fps >= 7 && fps <= 13, porch.detail);
+  assert.match(porch.detail, /: mjpeg\b.*, 640×360, [\d.]+ fps, GOP 1 frame \(0\.1 s\), no B-frames$/);
 });
