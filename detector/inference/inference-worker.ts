@@ -75,11 +75,16 @@ async function load(): Promise<Loaded> {
   // Warm-up run: learns the real output dims (metadata may be symbolic) and pays first-run costs now.
   const warmStart = performance.now();
   const warm = await native(() => session.run({ [input.name]: new ort.Tensor('float32', tensor, [1, 3, input.height, input.width]) }));
-  const outputDims = [...(warm[outputName]?.dims ?? [])];
+  const warmOutput = warm[outputName];
+  const outputDims = [...(warmOutput?.dims ?? [])];
   const shape = detectLayout(outputDims, input, init.labels?.length);
   const layout = init.layout ?? shape.layout;
   const labels = init.labels ?? numberedLabels(shape.classes);
-  post({
+  // The warm-up buffers (~8 MB at 640²) are moved out with the ready message, unreferenced by it:
+  // they are garbage either way, and this thread allocates so little that it would not collect them
+  // for a long time, while the main thread collects them at its next scavenge.
+  const released = [tensor.buffer, ...(owned(warmOutput?.data) ? [warmOutput.data.buffer] : [])];
+  const ready: WorkerMessage = {
     type: 'ready',
     warmupMs: performance.now() - warmStart,
     inputName: input.name,
@@ -90,7 +95,8 @@ async function load(): Promise<Loaded> {
     labels,
     providers: opened.providers,
     ...(opened.fallbackReason === undefined ? {} : { fallbackReason: opened.fallbackReason }),
-  });
+  };
+  post(ready, released);
   return { session, inputName: input.name, outputName, width: input.width, height: input.height };
 }
 
@@ -115,10 +121,15 @@ async function handle(request: InferRequest): Promise<void> {
     const output = out.data;
     // The input tensor goes back for reuse; the output is moved when it owns its buffer (else copied).
     const transfer: ArrayBuffer[] = [request.tensor.buffer as ArrayBuffer];
-    if (output.byteOffset === 0 && output.byteLength === output.buffer.byteLength && output.buffer instanceof ArrayBuffer) transfer.push(output.buffer);
+    if (owned(output)) transfer.push(output.buffer);
     post({ type: 'result', id: request.id, output, dims: [...out.dims], tensor: request.tensor, runMs }, transfer);
   } catch (error) {
     const e = error as Error;
     post({ type: 'error', id: request.id, name: e.name, message: e.message });
   }
+}
+
+/** A float32 array that owns its whole ArrayBuffer, so the buffer can be transferred (moved). */
+function owned(data: unknown): data is Float32Array & { buffer: ArrayBuffer } {
+  return data instanceof Float32Array && data.byteOffset === 0 && data.buffer instanceof ArrayBuffer && data.byteLength === data.buffer.byteLength;
 }
