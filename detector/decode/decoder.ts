@@ -12,7 +12,7 @@ import { RestartLoop, type LifetimeOutcome } from '../../common/lifecycle/restar
 import type { Logger } from '../../common/log.ts';
 import { SupervisedChild, type ChildExit } from '../../common/child/supervised-child.ts';
 import { buildDecoderArgs, FULL_FRAME_FD, type DecodeStrategy, type DecoderInput } from './decoder-args.ts';
-import { buildKeyframeDemuxArgs, keyframePipelineCommand } from './keyframe-pipeline.ts';
+import { buildKeyframeDemuxStages, keyframePipelineCommand } from './keyframe-pipeline.ts';
 import { FrameAssembler, type DecodedFrame } from './frame-parser.ts';
 import type { ConcreteHwaccel, HwaccelFallback } from './hwaccel.ts';
 import { PpmFrameParser, type FullFrame } from '../latest-frame/full-frame.ts';
@@ -235,7 +235,7 @@ export class Decoder {
     // keyframes: a demux stage and this decode stage in one process group (keyframe-pipeline.ts).
     const command =
       options.strategy === 'keyframes'
-        ? keyframePipelineCommand(ffmpeg, buildKeyframeDemuxArgs(options.input, options.ioTimeoutMs !== undefined ? { ioTimeoutMs: options.ioTimeoutMs } : {}), args)
+        ? keyframePipelineCommand(ffmpeg, [...buildKeyframeDemuxStages(options.input, options.ioTimeoutMs !== undefined ? { ioTimeoutMs: options.ioTimeoutMs } : {}), args])
         : { command: ffmpeg, args };
     const child = SupervisedChild.spawn({
       name: `decoder:${options.name}`,

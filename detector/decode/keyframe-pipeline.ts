@@ -39,33 +39,24 @@ export function keyframeDropExpression(followers = KEYFRAME_FOLLOWERS): string {
   return `if(key,st(1,1)*st(0,n)*0,not(ld(1))+gt(n-ld(0),${followers}))`;
 }
 
-/** Stage 1: read the source, keep keyframes and their followers, write NUT on stdout. */
-export function buildKeyframeDemuxArgs(input: DecoderInput, options: { ioTimeoutMs?: number; followers?: number } = {}): string[] {
-  return [
-    '-hide_banner',
-    '-nostdin',
-    '-nostats',
-    '-loglevel',
-    'warning',
-    ...inputArgs(input, options.ioTimeoutMs ?? 10_000),
-    '-map',
-    '0:v:0',
-    '-an',
-    '-sn',
-    '-dn',
-    '-c:v',
-    'copy',
-    '-bsf:v',
-    `noise=drop='${keyframeDropExpression(options.followers)}'`,
-    // Original timestamps (NUT would otherwise shift a B-frame stream's negative dts, and every pts with it).
-    '-avoid_negative_ts',
-    'disabled',
-    '-flush_packets',
-    '1',
-    '-f',
-    'nut',
-    'pipe:1',
-  ];
+const QUIET = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'warning'];
+const COPY_VIDEO = ['-map', '0:v:0', '-an', '-sn', '-dn', '-c:v', 'copy'];
+/** NUT on stdout, each packet flushed; original timestamps (NUT would otherwise shift a B-frame stream's negative dts, and every pts with it). */
+const NUT_OUT = ['-avoid_negative_ts', 'disabled', '-flush_packets', '1', '-f', 'nut', 'pipe:1'];
+/** NUT from stdin without probing delay (the NUT header already describes the stream). */
+const NUT_IN = ['-probesize', '32', '-analyzeduration', '0', '-f', 'nut', '-i', 'pipe:0'];
+
+/**
+ * The demux stage(s): read the source, keep keyframes and their followers, write NUT on stdout.
+ * A looped file takes two: ffmpeg 5.1 flushes a stream copy's bitstream filters at every
+ * `-stream_loop` turn and then fails on the next packet ("A non-NULL packet sent after an EOF"),
+ * so the loop is copied through a stage of its own and the filter runs in the next one.
+ */
+export function buildKeyframeDemuxStages(input: DecoderInput, options: { ioTimeoutMs?: number; followers?: number } = {}): string[][] {
+  const source = inputArgs(input, options.ioTimeoutMs ?? 10_000);
+  const keep = ['-bsf:v', `noise=drop='${keyframeDropExpression(options.followers)}'`];
+  if (input.kind === 'file' && input.loop) return [[...QUIET, ...source, ...COPY_VIDEO, ...NUT_OUT], [...QUIET, ...NUT_IN, ...COPY_VIDEO, ...keep, ...NUT_OUT]];
+  return [[...QUIET, ...source, ...COPY_VIDEO, ...keep, ...NUT_OUT]];
 }
 
 /** Single-quotes one word for sh (any byte but NUL is safe inside single quotes). */
@@ -73,8 +64,8 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** `sh -c 'demux | decode'`: one process group for both stages. */
-export function keyframePipelineCommand(ffmpegPath: string, demuxArgs: readonly string[], decodeArgs: readonly string[]): { command: string; args: string[] } {
+/** `sh -c 'demux | … | decode'`: one process group for every stage. */
+export function keyframePipelineCommand(ffmpegPath: string, stages: ReadonlyArray<readonly string[]>): { command: string; args: string[] } {
   const line = (args: readonly string[]) => [ffmpegPath, ...args].map(shellQuote).join(' ');
-  return { command: 'sh', args: ['-c', `${line(demuxArgs)} | ${line(decodeArgs)}`] };
+  return { command: 'sh', args: ['-c', stages.map(line).join(' | ')] };
 }

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { execa } from 'execa';
 import { buildDecoderArgs, buildFilterChain, chooseStrategy, decoderInputFrom, DecoderInputError, KEYFRAME_INTERVAL_TOLERANCE_SEC } from '../decode/decoder-args.ts';
-import { buildKeyframeDemuxArgs, keyframeDropExpression, keyframePipelineCommand, shellQuote } from '../decode/keyframe-pipeline.ts';
+import { buildKeyframeDemuxStages, keyframeDropExpression, keyframePipelineCommand, shellQuote } from '../decode/keyframe-pipeline.ts';
 import { letterboxFor, parseShowinfoLine } from '../decode/frame-parser.ts';
 import { keyframeIntervalFromPackets } from '../decode/stream-probe.ts';
 import { tempDir } from './clips.ts';
@@ -20,13 +20,22 @@ void test('all-frames strategy: fps filter, no skip_frame, raw rgb24 on stdout',
 
 void test('keyframes strategy: a demux stage keeps keyframes (and their followers) as NUT, the decode stage reads it and keeps key frames', () => {
   const options = { input: { kind: 'file', path: '/clips/a.mp4', loop: true, realtime: true }, strategy: 'keyframes', fps: 2, width: 320, height: 256, hwaccel: 'none' } as const;
-  const demux = buildKeyframeDemuxArgs(options.input);
-  const i = demux.indexOf('-i');
-  assert.deepEqual(demux.slice(i - 5, i + 2), ['-protocol_whitelist', 'file', '-re', '-stream_loop', '-1', '-i', 'file:/clips/a.mp4']);
+  const rtsp = buildKeyframeDemuxStages({ kind: 'rtsp', url: 'rtsp://h/x', transport: 'tcp' }, { ioTimeoutMs: 3000 });
+  assert.equal(rtsp.length, 1);
+  const demux = rtsp[0] ?? [];
+  assert.deepEqual(demux.slice(demux.indexOf('-i') - 4, demux.indexOf('-i') + 2), ['-rtsp_transport', 'tcp', '-timeout', '3000000', '-i', 'rtsp://h/x']);
   assert.equal(demux[demux.indexOf('-c:v') + 1], 'copy');
   assert.equal(demux[demux.indexOf('-bsf:v') + 1], `noise=drop='${keyframeDropExpression()}'`);
   assert.equal(demux[demux.indexOf('-avoid_negative_ts') + 1], 'disabled');
   assert.deepEqual(demux.slice(-3), ['-f', 'nut', 'pipe:1']);
+  // A looped file: the loop is copied through a stage of its own (ffmpeg 5.1 flushes a copy's bsf at each loop turn).
+  const [loop, keep, ...rest] = buildKeyframeDemuxStages(options.input);
+  assert.equal(rest.length, 0);
+  const i = loop?.indexOf('-i') ?? -1;
+  assert.deepEqual(loop?.slice(i - 5, i + 2), ['-protocol_whitelist', 'file', '-re', '-stream_loop', '-1', '-i', 'file:/clips/a.mp4']);
+  assert.ok(!loop?.includes('-bsf:v'));
+  assert.equal(keep?.[(keep?.indexOf('-i') ?? 0) + 1], 'pipe:0');
+  assert.equal(keep?.[(keep?.indexOf('-bsf:v') ?? 0) + 1], `noise=drop='${keyframeDropExpression()}'`);
   const args = buildDecoderArgs(options);
   assert.ok(!args.includes('-skip_frame'), 'skipping non-key frames in the decoder would hold keyframes in its reorder buffer');
   assert.ok(!args.includes('file:/clips/a.mp4'), 'the decode stage never opens the source');
@@ -42,11 +51,12 @@ void test('keyframes strategy: a demux stage keeps keyframes (and their follower
 void test('the keyframe pipeline is one sh command line whose words reach ffmpeg unchanged', async () => {
   assert.equal(shellQuote("it's"), `'it'\\''s'`);
   const words = ['-i', "rtsp://u:p'a$HOME`x`@h/x y", "noise=drop='if(key,st(1,1)*st(0,n)*0,not(ld(1))+gt(n-ld(0),2))'", '\\n;|&'];
-  const { command, args } = keyframePipelineCommand('printf', ['%s\\n', ...words], ['%s\\n', 'second']);
+  // printf stands in for ffmpeg: sh must hand it every word exactly as given.
+  const { command, args } = keyframePipelineCommand('printf', [['%s\\n', ...words]]);
   assert.equal(command, 'sh');
-  // printf stands in for ffmpeg; the second stage's output is what sh prints.
-  const { stdout } = await execa(command, [args[0] ?? '', (args[1] ?? '').replace(/ \| .*$/, '')], { timeout: 10_000, stdin: 'ignore' });
+  const { stdout } = await execa(command, args, { timeout: 10_000, stdin: 'ignore' });
   assert.deepEqual(stdout.split('\n'), words);
+  assert.deepEqual(keyframePipelineCommand('ffmpeg', [['-a'], ['-b']]).args, ['-c', "'ffmpeg' '-a' | 'ffmpeg' '-b'"]);
 });
 
 void test('the demux stage keeps each keyframe and the two packets after it, and nothing before the first keyframe', async () => {
@@ -58,7 +68,7 @@ void test('the demux stage keeps each keyframe and the two packets after it, and
     const joined = join(dir.path, 'joined.nut');
     await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', clip, '-c:v', 'copy', '-bsf:v', "noise=drop='lt(n,3)'", '-avoid_negative_ts', 'disabled', joined], { timeout: 30_000, stdin: 'ignore' });
     const passed = async (path: string) => {
-      const demux = buildKeyframeDemuxArgs({ kind: 'file', path, loop: false, realtime: false });
+      const demux = buildKeyframeDemuxStages({ kind: 'file', path, loop: false, realtime: false })[0] ?? [];
       const { stdout } = await execa('ffmpeg', [...demux.slice(0, -3), '-f', 'framecrc', 'pipe:1'], { timeout: 30_000, stdin: 'ignore' });
       // framecrc marks packets without the key flag with F=0x0.
       return stdout.split('\n').filter((line) => /^0,/.test(line)).map((line) => !/F=0x0/.test(line));

@@ -65,6 +65,7 @@ async function runDecoder(options: DecoderOptions, count: number, timeoutMs: num
     ...options,
     onEvent: (event) => {
       if (event.type === 'started' && startedAt === 0) startedAt = Date.now();
+      options.onEvent?.(event);
     },
     onFrame: (frame) => {
       frames.push(frame);
@@ -131,4 +132,32 @@ void test('RTSP (stand-in, published in real time): every keyframe of a B-frame 
   );
   // Joining mid-GOP waits up to one GOP for the first keyframe; then startup (before the fix: + 2 GOPs).
   assertOnTime(run, 'rtsp', GOP_SEC * 1000 + 1500, (message) => t.diagnostic(message));
+});
+
+void test('a looped file goes on across the loop without a restart (the loop has a stage of its own)', async () => {
+  const short = join(dir.path, 'gop1-4s.mp4');
+  await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=160x90:rate=10:duration=2,format=yuv420p', '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', '10', short], { timeout: 60_000, stdin: 'ignore' });
+  let restarts = 0;
+  const run = await runDecoder(
+    {
+      ...fileDecoderOptions(short, { onFrame: () => undefined }),
+      input: { kind: 'file', path: short, loop: true, realtime: true },
+      strategy: 'keyframes',
+      fps: 1,
+      width: 64,
+      height: 64,
+      restart: true,
+      onEvent: (event) => {
+        if (event.type === 'restart') restarts++;
+      },
+    },
+    5,
+    20_000,
+  );
+  assert.deepEqual(
+    run.frames.map((frame) => frame.pts),
+    [0, 1, 2, 3, 4],
+    'keyframes every second, on through the loop at 2 s',
+  );
+  assert.equal(restarts, 0);
 });
