@@ -95,6 +95,7 @@ export const cameraSchema = z
       min_score: z.number().min(0).max(1).optional(),
       min_area: z.number().min(0).optional(),
       label_scores: z.record(z.string(), z.number().min(0).max(1)).optional(),
+      /** auto: keyframes when the longest keyframe gap is at most 1/fps, else all (detector/decode/decoder-args.ts chooseStrategy). */
       decode: z.enum(['auto', 'keyframes', 'all']).default('auto'),
       hwaccel: z.enum(['auto', 'none', 'vaapi', 'qsv', 'cuda', 'v4l2m2m']).optional(),
       /** Run the model only on frames with motion (or tracked objects); false: every sampled frame. */
