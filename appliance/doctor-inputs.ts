@@ -128,7 +128,8 @@ export async function checkInputs(ctx: CheckContext): Promise<CheckResult[]> {
   const probe = (input: CameraInput): Promise<ProbeOutcome> =>
     version.ok ? probeInput(input, { ffprobePath, windowSec, deadlineMs, libavformatMajor: version.libavformatMajor }) : Promise.resolve({ ok: false, problem: version.problem, cause: 'ffprobe' });
   const jobs = ctx.config.cameras.flatMap((camera) => {
-    const detectActive = ctx.config.detector.enabled && (camera.detect?.enabled ?? true);
+    // The detector takes a camera with a `detect` section that is not switched off (detector/service.ts).
+    const detectActive = ctx.config.detector.enabled && camera.enabled && (camera.detect?.enabled ?? false);
     return cameraInputs(camera).map((input) => async () => unprobed(camera, input) ?? report(camera, input, await probe(input), detectActive));
   });
   const results: CheckResult[] = new Array<CheckResult>(jobs.length);

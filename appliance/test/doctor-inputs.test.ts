@@ -71,6 +71,7 @@ void test('generated files: size, codec, profile, fps, GOP in frames and seconds
       '        roles: [stream]',
       `      - source: file://${clips.wide}`,
       '        roles: [detect]',
+      '    detect: { fps: 5 }',
       '',
     ].join('\n'),
   );
@@ -99,13 +100,18 @@ void test('one input at 1080p: the missing detect input is flagged with the sub-
       'cameras:',
       '  - id: single',
       `    source: file://${clips.main}`,
+      '    detect: { fps: 5 }',
       '  - id: scaled',
       `    source: file://${clips.main}`,
       '    video: h264',
       '    transcode: { width: 1280 }',
+      '    detect: { fps: 5 }',
       '  - id: nodetect',
       `    source: file://${clips.main}`,
       '    detect: { enabled: false }',
+      // No detect section: the detector does not take this camera.
+      '  - id: streamonly',
+      `    source: file://${clips.main}`,
       '',
     ].join('\n'),
   );
@@ -118,8 +124,11 @@ void test('one input at 1080p: the missing detect input is flagged with the sub-
   assert.match(scaled.detail, /the detector decodes the gateway's 1280×720 transcode of it/);
   assert.doesNotMatch(scaled.detail, /no detect input|wider than/);
 
-  const nodetect = inputLine(report, 'nodetect input 0 [stream, detect]');
-  assert.doesNotMatch(nodetect.detail, /no detect input|wider than/);
+  for (const id of ['nodetect', 'streamonly']) {
+    const line = inputLine(report, `${id} input 0 [stream, detect]`);
+    assert.match(line.detail, /1920×1080/);
+    assert.doesNotMatch(line.detail, /no detect input|wider than|transcode/);
+  }
 });
 
 void test('RTSP: the sub-stream is probed over the input\'s own transport (udp), credentials never shown', async (t) => {
