@@ -109,6 +109,7 @@ function report(camera: CameraConfig, input: CameraInput, outcome: ProbeOutcome,
   const lines = [`${label}: ${describeFacts(outcome.facts)}`];
   const decoded = detectGeometry(camera, outcome.facts);
   if (detectActive && input.roles.includes('detect') && decoded.transcoded) lines.push(`the detector decodes the gateway's ${decoded.width}×${decoded.height} transcode of it`);
+  if (!detectActive && input.roles.includes('detect') && !input.roles.includes('stream')) lines.push('detection is off for this camera (no detect section, or enabled: false): nothing reads this input');
   const findings = inputFindings(camera, input, outcome.facts, detectActive);
   lines.push(...findings.map((finding) => finding.problem));
   const hint = findings.map((finding) => finding.hint).join('; ');

@@ -65,6 +65,7 @@ void test('generated files: size, codec, profile, fps, GOP in frames and seconds
       '        roles: [stream]',
       `      - source: file://${clips.sub}`,
       '        roles: [detect]',
+      '    detect: { fps: 5 }',
       '  - id: wide',
       '    inputs:',
       `      - source: file://${clips.sub}`,
@@ -163,7 +164,7 @@ void test('RTSP: the sub-stream is probed over the input\'s own transport (udp),
   );
   const sub = inputLine(report, 'yard input 1 [detect]');
   assert.equal(sub.status, 'ok', `${sub.detail}\n${sub.hint ?? ''}`);
-  assert.match(sub.detail, /: h264 Constrained Baseline, 640×360, 1\d(\.\d)? fps, GOP 10 frames \(1\.0 s\), no B-frames$/);
+  assert.match(sub.detail, /: h264 Constrained Baseline, 640×360, 1\d(\.\d)? fps, GOP 10 frames \(1\.0 s\), no B-frames\ndetection is off for this camera \(no detect section, or enabled: false\): nothing reads this input$/);
   assert.equal(inputLine(report, 'yard input 0 [stream]').status, 'ok');
   const tcp = inputLine(report, 'yard_tcp input 0 [stream, detect]');
   assert.equal(tcp.status, 'fail', tcp.detail);
