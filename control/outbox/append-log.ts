@@ -33,6 +33,8 @@ export class AppendLog {
   #memory: OutboxRecord[] = [];
   #pending: OutboxRecord[] = [];
   #pendingBytes = 0;
+  /** Bytes of the batch being appended right now (not yet in store.totalBytes). */
+  #writingBytes = 0;
   #writing: Promise<void> | undefined;
   /** Highest seq appended to disk (or given up on after a write error). */
   #writtenThrough = 0;
@@ -93,7 +95,7 @@ export class AppendLog {
   append(kind: string, id: string, data: unknown): OutboxRecord | undefined {
     const record: OutboxRecord = { seq: this.#nextSeq, id, kind, data };
     const bytes = Buffer.byteLength(encodeRecord(record));
-    if (this.store.totalBytes + this.#pendingBytes + bytes > this.options.diskBytes) {
+    if (this.#diskBytesSoon + bytes > this.options.diskBytes) {
       if (this.options.overflow === 'drop-newest') {
         this.#overflow(1, 'drop-newest: refused a new item');
         return undefined;
@@ -150,11 +152,14 @@ export class AppendLog {
         this.#pending = [];
         const bytes = this.#pendingBytes;
         this.#pendingBytes = 0;
+        this.#writingBytes = bytes;
         try {
           await this.#serial(() => this.store.append(batch));
         } catch (error) {
           this.stats.writeErrors++;
           this.options.logger.error({ err: (error as Error).message, items: batch.length, bytes }, 'outbox: disk append failed; items stay in memory only');
+        } finally {
+          this.#writingBytes = 0;
         }
         this.#writtenThrough = (batch[batch.length - 1] as OutboxRecord).seq;
       }
@@ -177,10 +182,15 @@ export class AppendLog {
         this.sinks.dropped(Math.min(dropped.lastSeq, this.lastSeq));
         this.#memory = this.#memory.filter((record) => record.seq > dropped.lastSeq);
         this.#overflow(count, 'drop-oldest: deleted the oldest segment');
-      } while (this.store.segmentCount > 1 && this.store.totalBytes + this.#pendingBytes > this.options.diskBytes);
+      } while (this.store.segmentCount > 1 && this.#diskBytesSoon > this.options.diskBytes);
     } finally {
       this.#dropping = false;
     }
+  }
+
+  /** What the log will hold once everything enqueued so far is appended. */
+  get #diskBytesSoon(): number {
+    return this.store.totalBytes + this.#writingBytes + this.#pendingBytes;
   }
 
   #overflow(count: number, what: string): void {
