@@ -71,7 +71,7 @@ export const cameraSchema = z
   /** The camera's one input (shorthand for `inputs: [{source, roles: [stream, detect]}]`). */
   source: sourceString.optional(),
   /** Several inputs with roles, e.g. a main stream to republish and a sub-stream to detect on. */
-  inputs: z.array(cameraInputSchema).min(1).max(4).optional(),
+  inputs: z.array(cameraInputSchema).min(1).max(2, 'at most two inputs: one with the role "stream" and one with "detect" (or one input with both)').optional(),
   enabled: z.boolean().default(true),
   mode: z.enum(['always', 'on-demand']).default('always'),
   video: z.enum(['copy', 'h264']).default('copy'),
