@@ -69,10 +69,8 @@ export class WorkerSlot {
   readonly ready: Promise<ReadyMessage>;
   readonly exited: Promise<void>;
   #state: SlotState;
-  /** The frame the worker runs (or will run as soon as it is ready). */
-  job: Job | undefined;
-  /** The frame prepared for right after `job`, held on the main thread (its tensor is intact). */
-  next: Job | undefined;
+  #job: Job | undefined;
+  #next: Job | undefined;
   readonly #timeoutMs: number;
   readonly #events: SlotEvents;
 
@@ -82,7 +80,7 @@ export class WorkerSlot {
     this.exited = options.spawned.exited;
     this.ready = options.ready;
     this.#state = options.state;
-    this.job = options.carried;
+    this.#job = options.carried;
     this.#timeoutMs = options.timeoutMs;
     this.#events = options.events;
     this.worker.on('message', (message: WorkerMessage) => this.#events.message(this, message));
@@ -94,48 +92,58 @@ export class WorkerSlot {
     return this.#state;
   }
 
+  /** The frame the worker runs (or will run as soon as it is ready). */
+  get job(): Job | undefined {
+    return this.#job;
+  }
+
+  /** The frame prepared for right after `job`, held on the main thread (its tensor is intact). */
+  get next(): Job | undefined {
+    return this.#next;
+  }
+
   /** Frames held: the running one and the prepared one. */
   get holding(): number {
-    return (this.job ? 1 : 0) + (this.next ? 1 : 0);
+    return (this.#job ? 1 : 0) + (this.#next ? 1 : 0);
   }
 
   /** The worker opened its session: it runs the frame it was given meanwhile, if any. */
   becameReady(): void {
     this.#state = 'idle';
-    if (this.job) this.#post();
+    if (this.#job) this.#post();
   }
 
   /** Takes a frame: it runs now when the worker is idle, once it is ready when starting, else next. */
   take(job: Job): void {
-    if (this.job) {
-      this.next = job;
+    if (this.#job) {
+      this.#next = job;
     } else {
-      this.job = job;
+      this.#job = job;
       if (this.#state === 'idle') this.#post();
     }
   }
 
   /** The running frame is done: the prepared one (if any) goes to the worker at once. */
   advance(): void {
-    this.job = this.next;
-    this.next = undefined;
+    this.#job = this.#next;
+    this.#next = undefined;
     this.#state = 'idle';
-    if (this.job) this.#post();
+    if (this.#job) this.#post();
   }
 
   /** Removes the running frame (clearing its deadline) and returns it; the prepared one stays. */
   takeRunning(): Job | undefined {
-    const job = this.job;
+    const job = this.#job;
     if (!job) return undefined;
     clearTimeout(job.timer);
-    this.job = undefined;
+    this.#job = undefined;
     return job;
   }
 
   /** Removes the prepared frame and returns it. */
   takeNext(): Job | undefined {
-    const job = this.next;
-    this.next = undefined;
+    const job = this.#next;
+    this.#next = undefined;
     return job;
   }
 
@@ -156,7 +164,7 @@ export class WorkerSlot {
 
   /** Posts the running frame with its deadline; the tensor is transferred, not copied. */
   #post(): void {
-    const job = this.job!;
+    const job = this.#job!;
     this.#state = 'busy';
     job.started = performance.now();
     job.timer = setTimeout(() => this.#events.timeout(this, job), this.#timeoutMs);
