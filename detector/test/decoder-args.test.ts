@@ -24,6 +24,7 @@ void test('keyframes strategy: a demux stage keeps keyframes (and their follower
   assert.equal(rtsp.length, 1);
   const demux = rtsp[0] ?? [];
   assert.deepEqual(demux.slice(demux.indexOf('-i') - 4, demux.indexOf('-i') + 2), ['-rtsp_transport', 'tcp', '-timeout', '3000000', '-i', 'rtsp://h/x']);
+  assert.deepEqual(demux.slice(demux.indexOf('-fpsprobesize'), demux.indexOf('-fpsprobesize') + 2), ['-fpsprobesize', '0'], 'no frame-rate probe: it held the first keyframe back ~1 s');
   assert.equal(demux[demux.indexOf('-c:v') + 1], 'copy');
   assert.equal(demux[demux.indexOf('-bsf:v') + 1], `noise=drop='${keyframeDropExpression()}'`);
   assert.equal(demux[demux.indexOf('-avoid_negative_ts') + 1], 'disabled');
