@@ -90,7 +90,7 @@ async function startService(mainPath: string, sink: MemorySink, logged: string[]
           { source: withCredentials('yard-sub'), roles: ['detect'] },
         ],
         // read_from: source: the main size is probed on the camera's stream input (the stand-in).
-        detect: { fps: 5, read_from: 'source', decode: 'all', motion_gate: false, min_score: 0.5 },
+        detect: { fps: 2, read_from: 'source', decode: 'all', motion_gate: false, min_score: 0.5 },
         timeouts: { start: '5s' },
       },
     ],
@@ -149,6 +149,11 @@ void test('detect sub-stream: only it is decoded; frames, events, snapshot and l
     const event = await until('a person event with a snapshot', 120_000, async () => {
       const reply = JSON.parse((await get(port, '/api/v1/events?camera=yard&label=person&has_snapshot=1')).body.toString()) as { data: Listed[] };
       return reply.data[0];
+    }).catch(async (error: unknown) => {
+      // Say what there was: the events, the snapshot counters.
+      const events = (await get(port, '/api/v1/events?camera=yard')).body.toString().slice(0, 600);
+      const metrics = (await service.metricsText()).body.split('\n').filter((line) => line.startsWith('lookout_snapshots_')).join('; ');
+      throw new Error(`${(error as Error).message}; events: ${events}; ${metrics}; frames: ${sink.framesSeen}`);
     });
     await until('frames with both objects', 60_000, () => (sink.frames.filter((frame) => frame.inferred && frame.detections.length === 2).length >= 5 ? true : undefined));
 
