@@ -42,14 +42,14 @@ export class DetectorProcess {
       const outputs = await createDetectorOutputs(this.config, this.logger);
       this.#outputs = outputs;
       signal.throwIfAborted();
-      const service = await DetectorService.start({
+      const service = await new DetectorService({
         config: this.config,
         logger: this.logger,
         sink: outputs.sink,
         routes: [outputs.plane.httpRoutes],
         createPool: (options) => InferencePool.create(options),
         createTracker: () => new ObjectTracker(),
-      });
+      }).start();
       this.#service = service;
       outputs.attach(service);
       const off = await outputs.restoreDesired();

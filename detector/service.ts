@@ -11,6 +11,7 @@ import { detectorHttpSettings } from '../common/config/detector-http.ts';
 import type { LookoutConfig } from '../common/config/schema.ts';
 import type { CameraConfig } from '../common/config/schema-gateway.ts';
 import type { Logger } from '../common/log.ts';
+import { ServiceState } from '../common/lifecycle/service-state.ts';
 import { secrets } from '../common/redact.ts';
 import { CameraDetector, type CameraStatus, type TrackerLike } from './camera-detector.ts';
 import { chooseStrategy } from './decode/decoder-args.ts';
@@ -79,20 +80,33 @@ export class DetectorService {
   #httpPort: number | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #ready = false;
+  #drained = true;
   #stopping: Promise<{ drained: boolean }> | undefined;
+  readonly #state = new ServiceState('detector service');
 
-  private constructor(readonly options: DetectorServiceOptions) {}
+  /** Inert: nothing is opened, spawned or bound until start(). */
+  constructor(readonly options: DetectorServiceOptions) {}
 
-  /** Builds and starts everything; on failure, whatever was started is stopped again. */
-  static async start(options: DetectorServiceOptions): Promise<DetectorService> {
-    const service = new DetectorService(options);
+  /**
+   * Builds and starts everything (the service shape of common/lifecycle/service-state.ts: once;
+   * refused after stop). On failure whatever was started is stopped again before the error is
+   * thrown, so a failed start leaves nothing running. Resolves with the service for chaining.
+   */
+  async start(): Promise<this> {
+    this.#state.beginStart();
     try {
-      await service.#start();
+      await this.#start();
+      this.#state.started();
     } catch (error) {
-      await service.stop();
+      await this.stop();
       throw error;
     }
-    return service;
+    return this;
+  }
+
+  /** Resolves once stop()'s drain has finished; never rejects. */
+  get closed(): Promise<void> {
+    return this.#state.closed;
   }
 
   get httpPort(): number | undefined {
@@ -270,11 +284,16 @@ export class DetectorService {
    * Idempotent; `drained` says whether phase 2 finished before the deadline.
    */
   stop(): Promise<{ drained: boolean }> {
-    this.#stopping ??= this.#stop();
-    return this.#stopping;
+    const stopping = this.#stopping ?? this.#state.stop(() => this.#stop()).then(() => ({ drained: this.#drained }));
+    this.#stopping = stopping;
+    return stopping;
   }
 
-  async #stop(): Promise<{ drained: boolean }> {
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  async #stop(): Promise<void> {
     const deadline = Date.now() + this.options.config.shutdown_timeout;
     const remaining = () => Math.max(0, deadline - Date.now());
     this.#ready = false;
@@ -287,6 +306,6 @@ export class DetectorService {
     await this.#app?.close();
     await this.#pictures?.close(Math.max(500, remaining()));
     this.options.logger.info({ drained }, 'detector stopped');
-    return { drained };
+    this.#drained = drained;
   }
 }

@@ -162,14 +162,14 @@ async function detectorTable(mode: Mode): Promise<void> {
     cameras: [{ id: 'cam1', source: `file://${clip}`, detect: { fps: 2, read_from: 'source', decode: 'all' } }],
     detector: { hwaccel: 'none', workers: 1, threads: 1, http: { host: '127.0.0.1', port: 0 } },
   });
-  const service = await DetectorService.start({
+  const service = await new DetectorService({
     config,
     logger: silentLogger(),
     sink: new MemorySink(50),
     createPool: (options) => InferencePool.create(options),
     createTracker: () => new ObjectTracker(),
     hwaccelEnvironment: NO_HW,
-  });
+  }).start();
   try {
     const state = () => service.status('cam1').cameras[0]?.state;
     const target: Target = {

@@ -4,8 +4,8 @@
 // after stop and not before; start after stop is refused with ServiceStoppedError. Real things only:
 // a real child process, a real disk log, real onnxruntime workers; mediamtx is the FAKE
 // (test/fixtures/fake-mediamtx), since the real binary is not available here.
-// Add a row for a new service; engineer-owned services (gateway, pipeline manager, control plane,
-// detector) add theirs as they adopt ServiceState.
+// Add a row for a new service. The gateway's services (pipeline manager, gateway, control plane,
+// gateway process) have their rows in gateway/test/lifecycle-contract.test.ts.
 import assert from 'node:assert/strict';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,13 @@ import { ChildRestarter } from '../../appliance/child-restarter.ts';
 import { CircuitBreaker } from '../../control/outbox/circuit-breaker.ts';
 import { Outbox } from '../../control/outbox/outbox.ts';
 import { InferencePool } from '../../detector/inference/inference-pool.ts';
+import { MemorySink } from '../../detector/publisher.ts';
+import { DetectorService } from '../../detector/service.ts';
+import { ObjectTracker } from '../../detector/track/index.ts';
+import { renderClip } from '../../detector/test/clips.ts';
+import { liveChildren } from '../../detector/test/leak-probe.ts';
+import { parseConfig } from '../config/load.ts';
+import { tempStateDir } from '../../test/support/temp-state.ts';
 import { MediamtxSidecar } from '../../gateway/mediamtx/sidecar.ts';
 import { freePort } from '../../test/support/free-port.ts';
 import { ServiceStoppedError } from '../lifecycle/service-state.ts';
@@ -28,8 +35,8 @@ const FLAKY_CHILD = fileURLToPath(new URL('../../appliance/test/fixtures/flaky-c
 const MODEL = fileURLToPath(new URL('../../test/fixtures/models/boxes-yolov8.onnx', import.meta.url));
 
 interface Subject {
-  start(): Promise<void> | void;
-  stop(): Promise<void>;
+  start(): Promise<unknown> | void;
+  stop(): Promise<unknown>;
   readonly closed: Promise<void>;
   /** Starts it and brings it into a state where stopping has real work to do. */
   load(): Promise<void>;
@@ -169,6 +176,36 @@ const rows: Row[] = [
           return finished;
         },
         cleanup: async () => {},
+      };
+    },
+  },
+  {
+    name: 'detector service (real ffmpeg decoder, real onnxruntime)',
+    async make() {
+      const dir = await mkdtemp(join(tmpdir(), 'lookout-contract-det-'));
+      const clip = join(dir, 'clip.mp4');
+      await renderClip(clip, { width: 320, height: 180, fps: 10, seconds: 4, gop: 10, boxes: [] });
+      const config = parseConfig({
+        state_dir: tempStateDir(),
+        shutdown_timeout: '10s',
+        cameras: [{ id: 'yard', source: `file://${clip}`, detect: { fps: 5, read_from: 'source', decode: 'all', motion_gate: false } }],
+        detector: { hwaccel: 'none', workers: 1, threads: 1, model: MODEL },
+      });
+      const sink = new MemorySink(100);
+      const service = new DetectorService({ config, logger: silentLogger(), sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker(), http: false, pictures: false });
+      return {
+        start: () => service.start(),
+        stop: () => service.stop(),
+        get closed() {
+          return service.closed;
+        },
+        async load() {
+          await service.start();
+          await sink.waitForFrames(3, 60_000);
+        },
+        // Drained: the decoder child is gone (observed in /proc) and the camera reports stopped.
+        drained: () => liveChildren().every((child) => !child.includes('ffmpeg')) && service.status('yard').cameras[0]?.state === 'stopped',
+        cleanup: () => rm(dir, { recursive: true, force: true }),
       };
     },
   },

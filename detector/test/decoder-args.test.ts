@@ -57,7 +57,7 @@ void test('the keyframe pipeline is one sh command line whose words reach ffmpeg
   assert.equal(command, 'sh');
   const { stdout } = await execa(command, args, { timeout: 10_000, stdin: 'ignore' });
   assert.deepEqual(stdout.split('\n'), words);
-  assert.deepEqual(keyframePipelineCommand('ffmpeg', [['-a'], ['-b']]).args, ['-c', "'ffmpeg' '-a' | 'ffmpeg' '-b'"]);
+  assert.deepEqual(keyframePipelineCommand('ffmpeg', [['-a'], ['-b']]).args, ['-c', "trap : TERM; 'ffmpeg' '-a' | 'ffmpeg' '-b'"]);
 });
 
 void test('the demux stage keeps each keyframe and the two packets after it, and nothing before the first keyframe', async () => {

@@ -103,7 +103,7 @@ async function startService(mainPath: string, sink: MemorySink, logged: string[]
       decoder: { backoff_initial: '200ms', backoff_max: '500ms' },
     },
   });
-  return DetectorService.start({ config, logger, sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker() });
+  return new DetectorService({ config, logger, sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker() }).start();
 }
 
 function get(port: number, path: string): Promise<{ status: number; body: Buffer }> {

@@ -20,6 +20,7 @@ import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { SupervisedChild } from '../../common/child/supervised-child.ts';
 import { settledWithin } from '../../common/lifecycle/deadline.ts';
+import { groupMembers } from '../../common/proc.ts';
 import { startRtspStandIn, type RtspStandIn } from '../../test/support/rtsp-stand-in.ts';
 import { Decoder, type DecoderOptions } from '../decode/decoder.ts';
 import type { DecodedFrame } from '../decode/frame-parser.ts';
@@ -160,4 +161,27 @@ void test('a looped file goes on across the loop without a restart (the loop has
     'keyframes every second, on through the loop at 2 s',
   );
   assert.equal(restarts, 0);
+});
+
+void test('stop: both stages get SIGTERM and end on their own terms, and nothing of the group is left', async () => {
+  let frames = 0;
+  const decoder = new Decoder({
+    ...fileDecoderOptions(clip, { onFrame: () => frames++ }),
+    input: { kind: 'file', path: clip, loop: true, realtime: true },
+    strategy: 'keyframes',
+    fps: 1 / GOP_SEC,
+    width: 64,
+    height: 64,
+  });
+  decoder.start();
+  const deadline = Date.now() + 15_000;
+  while (frames === 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+  const pid = decoder.pid;
+  assert.ok(pid !== undefined && frames > 0, 'the pipeline delivered a frame');
+  assert.ok(groupMembers(pid).length >= 4, `sh and three ffmpegs (looped file) in one group: ${groupMembers(pid).length}`);
+  await decoder.stop();
+  const end = await decoder.ended;
+  assert.deepEqual(groupMembers(pid), []);
+  assert.equal(end.exit?.signal, null, 'sh waited for the ffmpegs instead of dying of SIGTERM');
+  assert.ok(end.stderrTail.some((line) => line.includes('received signal 15')), `the decode stage ended on SIGTERM: ${end.stderrTail.slice(-3).join(' | ')}`);
 });

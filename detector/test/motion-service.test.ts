@@ -37,7 +37,7 @@ void test('lights on: a counted whole-frame reset, not motion, no new event; gat
     detector: { hwaccel: 'none', workers: 1, threads: 1 },
   });
   const sink = new MemorySink(1000);
-  const service = await DetectorService.start({ config, logger: silentLogger(), sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker(), http: false });
+  const service = await new DetectorService({ config, logger: silentLogger(), sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker(), http: false }).start();
   let metrics: string;
   let status;
   try {

@@ -39,14 +39,14 @@ void test('service end to end (file source, real model): detections on the known
     detector: { hwaccel: 'auto', workers: 1, threads: 1 },
   });
   const sink = new MemorySink(500);
-  const service = await DetectorService.start({
+  const service = await new DetectorService({
     config,
     logger: silentLogger(),
     sink,
     createPool: (options) => InferencePool.create(options),
     createTracker: () => new ObjectTracker(),
     http: false,
-  });
+  }).start();
   try {
     await sink.waitForFrames(8, 60_000);
   } finally {

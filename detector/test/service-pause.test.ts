@@ -40,7 +40,7 @@ void test('pause/resume cycles leave no child, fd, timer or listener behind; HTT
   const pool = new FakeSlowInferencePool(5, 64);
   const logged: string[] = [];
   const logger = pino({ level: 'info' }, new Writable({ write: (chunk: Buffer, _enc, done) => (logged.push(chunk.toString()), done()) }));
-  const service = await DetectorService.start({ config: config(), logger, sink, createPool: async () => pool, createTracker: () => new ObjectTracker(), hwaccelEnvironment: NO_HW, heartbeatMs: 200 });
+  const service = await new DetectorService({ config: config(), logger, sink, createPool: async () => pool, createTracker: () => new ObjectTracker(), hwaccelEnvironment: NO_HW, heartbeatMs: 200 }).start();
   try {
     assert.deepEqual(service.status().cameras.map((camera) => camera.id), ['cam1', 'cam2'], 'only detection-enabled cameras');
     await sink.waitForFrames(5, 15_000);
@@ -112,7 +112,7 @@ void test('two-phase shutdown: in-flight inferences finish and reach the sink be
     event: () => undefined,
     counts: () => undefined,
   };
-  const service = await DetectorService.start({ config: config(), logger: silentLogger(), sink: recording, createPool: async () => pool, createTracker: () => new ObjectTracker(), hwaccelEnvironment: NO_HW, http: false });
+  const service = await new DetectorService({ config: config(), logger: silentLogger(), sink: recording, createPool: async () => pool, createTracker: () => new ObjectTracker(), hwaccelEnvironment: NO_HW, http: false }).start();
   const deadline = Date.now() + 15_000;
   while (service.status().inFlight < 1 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
   const inFlight = service.status().inFlight;

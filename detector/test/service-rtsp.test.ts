@@ -48,7 +48,7 @@ void test('service reads an RTSP stream (udp) and finds the moving boxes; the UR
     detector: { hwaccel: 'none', workers: 1, threads: 1 },
   });
   const sink = new MemorySink(100);
-  const service = await DetectorService.start({ config, logger, sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker(), http: false });
+  const service = await new DetectorService({ config, logger, sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker(), http: false }).start();
   try {
     await sink.waitForFrames(4, 30_000);
   } finally {

@@ -34,7 +34,7 @@ void test('an overrunning inference (real pool, 50 ms deadline, 640 model) is co
     detector: { model: BIG_MODEL, hwaccel: 'none', workers: 1, threads: 1, inference_timeout: '50ms' },
   });
   const sink = new MemorySink(100);
-  const service = await DetectorService.start({ config, logger: silentLogger(), sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker(), http: false });
+  const service = await new DetectorService({ config, logger: silentLogger(), sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker(), http: false }).start();
   let failed = 0;
   try {
     const deadline = Date.now() + 30_000;

@@ -78,7 +78,7 @@ void test('event snapshot: drawn box on the object, crop contains it; latest.jpg
     detector: { hwaccel: 'none', workers: 1, threads: 1, http: { host: '127.0.0.1', port: 0 } },
   });
   const sink = new MemorySink(2000);
-  const service = await DetectorService.start({ config, logger: silentLogger(), sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker() });
+  const service = await new DetectorService({ config, logger: silentLogger(), sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker() }).start();
   try {
     const port = service.httpPort!;
     // Wait (bounded) for a person event with a snapshot.

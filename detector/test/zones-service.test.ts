@@ -36,7 +36,7 @@ void test('service (real clip, real model): zones from the config reach events a
     detector: { hwaccel: 'none', workers: 1, threads: 1 },
   });
   const sink = new MemorySink(500);
-  const service = await DetectorService.start({ config, logger: silentLogger(), sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker(), http: false });
+  const service = await new DetectorService({ config, logger: silentLogger(), sink, createPool: (options) => InferencePool.create(options), createTracker: () => new ObjectTracker(), http: false }).start();
   try {
     await sink.waitForFrames(10, 60_000);
     // A loaded machine infers fewer frames: wait (bounded) until the person was counted in the zone.
