@@ -67,8 +67,13 @@ export function shellQuote(word: string): string {
   return `'${word.replace(/'/g, `'\\''`)}'`;
 }
 
-/** `sh -c 'demux | … | decode'`: one process group for every stage. */
+/**
+ * `sh -c 'trap : TERM; demux | … | decode'`: one process group for every stage. The trap keeps
+ * sh waiting on SIGTERM (a caught signal is reset to the default in the ffmpegs, an ignored one
+ * would not be), so the ffmpegs end on their own terms (an RTSP reader sends TEARDOWN) and sh's
+ * exit, which the supervisor observes, comes after theirs.
+ */
 export function keyframePipelineCommand(ffmpegPath: string, stages: ReadonlyArray<readonly string[]>): { command: string; args: string[] } {
   const line = (args: readonly string[]) => [ffmpegPath, ...args].map(shellQuote).join(' ');
-  return { command: 'sh', args: ['-c', stages.map(line).join(' | ')] };
+  return { command: 'sh', args: ['-c', `trap : TERM; ${stages.map(line).join(' | ')}`] };
 }
