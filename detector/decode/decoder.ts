@@ -11,8 +11,8 @@ import type { BackoffOptions } from '../../common/lifecycle/backoff.ts';
 import { RestartLoop, type LifetimeOutcome } from '../../common/lifecycle/restart-loop.ts';
 import type { Logger } from '../../common/log.ts';
 import { SupervisedChild, type ChildExit } from '../../common/child/supervised-child.ts';
-import { buildDecoderArgs, FULL_FRAME_FD, type DecodeStrategy, type DecoderInput } from './decoder-args.ts';
-import { buildKeyframeDemuxStages, keyframePipelineCommand } from './keyframe-pipeline.ts';
+import { FULL_FRAME_FD, type DecodeStrategy, type DecoderInput } from './decoder-args.ts';
+import { decoderCommand, exitReason } from './decoder-command.ts';
 import { FrameAssembler, type DecodedFrame } from './frame-parser.ts';
 import type { ConcreteHwaccel, HwaccelFallback } from './hwaccel.ts';
 import { PpmFrameParser, type FullFrame } from '../latest-frame/full-frame.ts';
@@ -220,7 +220,8 @@ export class Decoder {
       },
     });
     this.#assembler = assembler;
-    const args = buildDecoderArgs({
+    // keyframes: demux stage(s) and the decode stage in one process group (keyframe-pipeline.ts).
+    const command = decoderCommand(options.ffmpegPath ?? 'ffmpeg', {
       input: options.input,
       strategy: options.strategy,
       ...(options.fps !== undefined ? { fps: options.fps } : {}),
@@ -231,12 +232,6 @@ export class Decoder {
       ...(options.ioTimeoutMs !== undefined ? { ioTimeoutMs: options.ioTimeoutMs } : {}),
       ...(fullFrames ? { fullFrameHeight: options.fullFrameHeight } : {}),
     });
-    const ffmpeg = options.ffmpegPath ?? 'ffmpeg';
-    // keyframes: a demux stage and this decode stage in one process group (keyframe-pipeline.ts).
-    const command =
-      options.strategy === 'keyframes'
-        ? keyframePipelineCommand(ffmpeg, [...buildKeyframeDemuxStages(options.input, options.ioTimeoutMs !== undefined ? { ioTimeoutMs: options.ioTimeoutMs } : {}), args])
-        : { command: ffmpeg, args };
     const child = SupervisedChild.spawn({
       name: `decoder:${options.name}`,
       ...command,
@@ -278,16 +273,7 @@ export class Decoder {
     clearInterval(watchdog);
     this.#child = undefined;
     const stderrTail = child.stderrTail().filter((line) => !line.includes('Parsed_showinfo'));
-    const reason =
-      stallReason ??
-      (exit.spawnError
-        ? `cannot start ffmpeg (${(exit.spawnError as NodeJS.ErrnoException).code ?? exit.spawnError.message})`
-        : exit.code === 0
-          ? 'input ended'
-          : // sh's own codes for a command it could not run (the keyframe pipeline runs ffmpeg through sh).
-            options.strategy === 'keyframes' && (exit.code === 127 || exit.code === 126)
-            ? `cannot start ffmpeg (${exit.code === 127 ? 'ENOENT' : 'EACCES'})`
-            : `ffmpeg exited with ${exit.signal ?? `code ${exit.code}`}`);
+    const reason = stallReason ?? exitReason(exit, options.strategy === 'keyframes');
     const ok = stallReason === undefined && exit.code === 0;
     return { end: { ok, reason, exit, stderrTail }, exit, frames, retryHardware };
   }

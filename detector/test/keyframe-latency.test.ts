@@ -185,3 +185,11 @@ void test('stop: both stages get SIGTERM and end on their own terms, and nothing
   assert.equal(end.exit?.signal, null, 'sh waited for the ffmpegs instead of dying of SIGTERM');
   assert.ok(end.stderrTail.some((line) => line.includes('received signal 15')), `the decode stage ended on SIGTERM: ${end.stderrTail.slice(-3).join(' | ')}`);
 });
+
+void test('a missing ffmpeg reads as such through sh, as it does without it', async () => {
+  const decoder = new Decoder({ ...fileDecoderOptions(clip, { onFrame: () => undefined }), strategy: 'keyframes', ffmpegPath: join(dir.path, 'no-such-ffmpeg') });
+  decoder.start();
+  const end = await decoder.ended;
+  assert.equal(end.ok, false);
+  assert.equal(end.reason, 'cannot start ffmpeg (ENOENT)');
+});
