@@ -9,9 +9,9 @@
  * bitstream filter rewrites it.
  *
  * So the demux stage copies the video (`-c:v copy`; over RTSP the h264 parser sets the key flags)
- * and the `noise` bitstream filter drops every packet except a keyframe and the
- * `KEYFRAME_FOLLOWERS` packets after it in decode order; the decode stage decodes those (slice
- * threads only: no frame-thread delay), which pushes the keyframe out of the reorder buffer at
+ * and the `noise` bitstream filter drops every packet except a keyframe and the packets after it
+ * in decode order that fill the reorder buffer behind it (none without B-frames); the decode stage
+ * decodes those (slice threads only: no frame-thread delay), which pushes the keyframe out at
  * once, and keeps only key frames (`select`, in decoder-args.ts). Packets go between the stages
  * as NUT: each packet is framed with its size, so the reader never waits for the next packet to
  * know one is complete (raw H.264 and MPEG-TS without PES lengths would).
@@ -24,19 +24,25 @@
 import { inputArgs, type DecoderInput } from './decoder-args.ts';
 
 /**
- * Packets decoded after each keyframe: enough for a reorder depth of 2 (x264's B-pyramid, the
- * usual camera with B-frames). A stream without B-frames outputs the keyframe at once and only
- * pays for decoding two P-frames per GOP; a deeper reorder would delay keyframes again.
+ * Packets decoded after each keyframe when its timestamps do not tell the reorder depth (no pts or
+ * dts, no duration): 2, x264's B-pyramid and the usual camera with B-frames.
  */
 export const KEYFRAME_FOLLOWERS = 2;
 
+/** The most followers a keyframe's timestamps may ask for (H.264's largest reorder depth). */
+const MAX_FOLLOWERS = 16;
+
 /**
- * The `noise` bsf's drop expression: keep a keyframe (remembering its packet number in var 0 and
- * that one was seen in var 1) and the `followers` packets after it; drop everything else,
- * including whatever comes before the first keyframe (a reader that joins mid-GOP).
+ * The `noise` bsf's drop expression: keep a keyframe and the packets after it that flush it out of
+ * the reorder buffer; drop everything else, including whatever comes before the first keyframe (a
+ * reader that joins mid-GOP). How many follow is the keyframe's own reorder delay, pts - dts in
+ * frames (the demuxer or ffmpeg's parser sets dts that far back for a stream with B-frames): 0
+ * without B-frames, so only keyframes are decoded; `followers` fixes the number instead.
+ * Variables: 0 = the keyframe's packet number, 1 = a keyframe was seen, 2 = followers.
  */
-export function keyframeDropExpression(followers = KEYFRAME_FOLLOWERS): string {
-  return `if(key,st(1,1)*st(0,n)*0,not(ld(1))+gt(n-ld(0),${followers}))`;
+export function keyframeDropExpression(followers?: number): string {
+  const depth = followers !== undefined ? String(followers) : `if(eq(pts,nopts)+eq(dts,nopts)+not(gt(duration,0)),${KEYFRAME_FOLLOWERS},clip(round((pts-dts)/duration),0,${MAX_FOLLOWERS}))`;
+  return `if(key,st(2,${depth})*0+st(1,1)*st(0,n)*0,not(ld(1))+gt(n-ld(0),ld(2)))`;
 }
 
 const QUIET = ['-hide_banner', '-nostdin', '-nostats', '-loglevel', 'warning'];

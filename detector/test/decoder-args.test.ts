@@ -60,22 +60,32 @@ void test('the keyframe pipeline is one sh command line whose words reach ffmpeg
   assert.deepEqual(keyframePipelineCommand('ffmpeg', [['-a'], ['-b']]).args, ['-c', "trap : TERM; 'ffmpeg' '-a' | 'ffmpeg' '-b'"]);
 });
 
-void test('the demux stage keeps each keyframe and the two packets after it, and nothing before the first keyframe', async () => {
+void test('the demux stage keeps each keyframe and the packets its reorder delay needs, and nothing before the first keyframe', async () => {
   const dir = tempDir();
   try {
-    const clip = join(dir.path, 'gop10.mp4');
-    await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=128x72:rate=10:duration=3,format=yuv420p', '-c:v', 'libx264', '-preset', 'veryfast', '-bf', '2', '-g', '10', '-keyint_min', '10', '-sc_threshold', '0', clip], { timeout: 60_000, stdin: 'ignore' });
+    const render = async (path: string, bframes: number) => {
+      const encode = ['-c:v', 'libx264', '-preset', 'veryfast', '-bf', String(bframes), '-g', '10', '-keyint_min', '10', '-sc_threshold', '0'];
+      await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-f', 'lavfi', '-i', 'testsrc2=size=128x72:rate=10:duration=3,format=yuv420p', ...encode, path], { timeout: 60_000, stdin: 'ignore' });
+    };
+    const bframes = join(dir.path, 'gop10-bframes.mp4');
+    const plain = join(dir.path, 'gop10.mp4');
+    await Promise.all([render(bframes, 3), render(plain, 0)]);
     // A reader that joins mid-GOP: the same stream without its first three packets (the first keyframe among them).
     const joined = join(dir.path, 'joined.nut');
-    await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', clip, '-c:v', 'copy', '-bsf:v', "noise=drop='lt(n,3)'", '-avoid_negative_ts', 'disabled', joined], { timeout: 30_000, stdin: 'ignore' });
+    await execa('ffmpeg', ['-hide_banner', '-loglevel', 'error', '-y', '-i', bframes, '-c:v', 'copy', '-bsf:v', "noise=drop='lt(n,3)'", '-avoid_negative_ts', 'disabled', joined], { timeout: 30_000, stdin: 'ignore' });
     const passed = async (path: string) => {
       const demux = buildKeyframeDemuxStages({ kind: 'file', path, loop: false, realtime: false })[0] ?? [];
       const { stdout } = await execa('ffmpeg', [...demux.slice(0, -3), '-f', 'framecrc', 'pipe:1'], { timeout: 30_000, stdin: 'ignore' });
       // framecrc marks packets without the key flag with F=0x0.
       return stdout.split('\n').filter((line) => /^0,/.test(line)).map((line) => !/F=0x0/.test(line));
     };
-    assert.deepEqual(await passed(clip), [true, false, false, true, false, false, true, false, false], 'three GOPs');
+    // x264's B-pyramid: the keyframe's dts is two frames before its pts, so two packets follow it.
+    assert.deepEqual(await passed(bframes), [true, false, false, true, false, false, true, false, false], 'three GOPs with B-frames');
+    assert.deepEqual(await passed(plain), [true, true, true], 'without B-frames only keyframes are decoded');
     assert.deepEqual(await passed(joined), [true, false, false, true, false, false], 'joined mid-GOP: from the next keyframe on');
+    // Without timestamps to read the delay from (no pts, dts or duration), two follow.
+    assert.match(keyframeDropExpression(), /^if\(key,st\(2,if\(eq\(pts,nopts\)\+eq\(dts,nopts\)\+not\(gt\(duration,0\)\),2,/);
+    assert.equal(keyframeDropExpression(0), 'if(key,st(2,0)*0+st(1,1)*st(0,n)*0,not(ld(1))+gt(n-ld(0),ld(2)))');
   } finally {
     dir.dispose();
   }
