@@ -23,7 +23,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { sleep } from '../../common/lifecycle/sleep.ts';
-import { descendants, groupMembers } from '../../common/proc.ts';
+import { descendants, groupMembers, listChildren } from '../../common/proc.ts';
 import { autoThreads } from '../../detector/model/cpu-budget.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -103,10 +103,10 @@ async function measure(command: string, args: string[]): Promise<Measured> {
   let done = false;
   const watch = (async () => {
     while (!done) {
+      // time's own child is the measured process; ffmpeg runs below it.
+      for (const measured of listChildren(pid)) selfHwmMb = Math.max(selfHwmMb, statusField(measured, 'VmHWM'));
       for (const descendant of descendants(pid)) {
-        const name = commandName(descendant);
-        if (name === 'ffmpeg') ffmpegMb = Math.max(ffmpegMb, statusField(descendant, 'VmHWM'));
-        else if (name === 'node' || name.startsWith('python')) selfHwmMb = Math.max(selfHwmMb, statusField(descendant, 'VmHWM'));
+        if (commandName(descendant) === 'ffmpeg') ffmpegMb = Math.max(ffmpegMb, statusField(descendant, 'VmHWM'));
       }
       await sleep(100);
     }
