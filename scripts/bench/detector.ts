@@ -17,7 +17,8 @@
  *    (it does the pre/postprocessing; the inference never runs on it);
  *  - decode_core_per_camera: CPU seconds per wall second of the ffmpeg child decoding a 1080p25
  *    H.264 input at 5 fps (GOP 5), per strategy (utime+stime from /proc/<pid>/stat); `gop50`: the
- *    same with a camera's usual 2 s GOP at 0.5 fps, where keyframes alone decode 1 frame in 50;
+ *    same with a camera's usual 2 s GOP at 0.5 fps, where keyframes alone decode 1 frame in 50 (3 with
+ *    this clip's B-frames: the packets that flush the keyframe out of the reorder buffer, docs/decoding.md);
  *  - rss_mb: resident memory of this process (workers are threads, so included) during the run;
  *  - motion: what motion-gated inference saves (see detector-motion.ts); `--only motion` runs this
  *    section alone, `--speed-model PATH` picks its model (default ../shared/models/yolov8n-arch-640.onnx).
@@ -295,7 +296,7 @@ async function main(): Promise<void> {
     const [w, h] = run.input.split('x').map(Number) as [number, number];
     const all = await decodeCost(hd, 'all', w, h, Number(values['decode-seconds']));
     const keyframes = await decodeCost(hd, 'keyframes', w, h, Number(values['decode-seconds']));
-    // A camera's usual GOP (2 s): keyframes alone serve 0.5 fps, decoding 1 frame in 50.
+    // A camera's usual GOP (2 s): keyframes alone serve 0.5 fps, decoding 1 frame in 50 (3 with B-frames).
     const longGop = join(dir, '1080p25-gop50.mp4');
     await render(longGop, 1920, 1080, 25, 10, 50);
     // Warm-up of 8 s (from when ffmpeg handed keyframes over one to three GOPs late; kept for comparable figures).
