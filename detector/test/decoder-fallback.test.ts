@@ -53,6 +53,30 @@ void test('a hardware decoder that really fails here (vaapi, no /dev/dri) falls 
   assert.match(String(warnings[0]?.reason), /exited with code/);
 });
 
+void test('keyframes: a failing hardware decode stage falls back to software the same way (the pipeline exits with its code)', async (t) => {
+  if (existsSync('/dev/dri/renderD128')) t.skip('a render node exists: vaapi may really work here');
+  const events: DecoderEvent[] = [];
+  const frames: DecodedFrame[] = [];
+  const hw = new HwaccelFallback({ mode: 'vaapi', device: '/dev/dri/renderD128', reason: 'configured' }, 60_000);
+  const decoder = new Decoder(
+    fileDecoderOptions(clip, { name: 'cam1', strategy: 'keyframes', fps: 1, width: 96, height: 96, hwaccel: hw, onFrame: (frame) => frames.push(frame), onEvent: (event) => events.push(event) }),
+  );
+  decoder.start();
+  const end = await decoder.ended;
+  await decoder.stop();
+  assert.equal(end.ok, true, end.reason);
+  assert.deepEqual(
+    events.map((event) => (event.type === 'started' ? `started:${event.hwaccel}` : event.type)),
+    ['started:vaapi', 'exited', 'fallback', 'started:none', 'exited'],
+  );
+  assert.equal(hw.fallbacks, 1);
+  assert.deepEqual(
+    frames.map((frame) => frame.pts),
+    [0],
+    'software decode delivered the clip\'s one keyframe',
+  );
+});
+
 void test('service mode restarts an exited decoder with backoff and counts the restarts', async () => {
   const events: DecoderEvent[] = [];
   let frames = 0;
