@@ -16,6 +16,7 @@ import { execa } from 'execa';
 import { pino } from 'pino';
 import { SupervisedChild } from '../../common/child/supervised-child.ts';
 import { parseConfig } from '../../common/config/load.ts';
+import { publishClip } from '../../test/support/publish-clip.ts';
 import { startRtspStandIn, type RtspStandIn } from '../../test/support/rtsp-stand-in.ts';
 import { tempStateDir } from '../../test/support/temp-state.ts';
 import { PROBE_USER_AGENT } from '../geometry/video-size-probe.ts';
@@ -41,20 +42,8 @@ const model = join(dir.path, 'exact-boxes.onnx');
 let server: RtspStandIn;
 const publishers: SupervisedChild[] = [];
 
-function publish(clip: string, path: string): SupervisedChild {
-  const child = SupervisedChild.spawn({
-    name: `test-publisher-${path}`,
-    command: 'ffmpeg',
-    args: ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'rtsp', '-rtsp_transport', 'udp', server.publishUrl(path)],
-  });
-  publishers.push(child);
-  return child;
-}
-
-async function mounted(path: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!server.mounts().some((mount) => mount.endsWith(`/${path}`)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
-  assert.ok(server.mounts().some((mount) => mount.endsWith(`/${path}`)), `${path} is published`);
+async function publish(clip: string, path: string): Promise<void> {
+  publishers.push(await publishClip(server, clip, path));
 }
 
 before(async () => {
@@ -64,9 +53,7 @@ before(async () => {
     renderClip(join(dir.path, 'sub.mp4'), { width: 640, height: 360, fps: 25, seconds: 4, gop: 25, boxes: [half(PERSON_MAIN), half(CAR_MAIN)] }),
   ]);
   server = await startRtspStandIn();
-  publish(join(dir.path, 'main.mp4'), 'yard-main');
-  publish(join(dir.path, 'sub.mp4'), 'yard-sub');
-  await Promise.all([mounted('yard-main'), mounted('yard-sub')]);
+  await Promise.all([publish(join(dir.path, 'main.mp4'), 'yard-main'), publish(join(dir.path, 'sub.mp4'), 'yard-sub')]);
 });
 after(async () => {
   await Promise.all(publishers.map((child) => child.stop()));
@@ -231,8 +218,7 @@ void test('main stream not up yet: frames are held (nothing published) until its
     assert.equal(sink.framesSeen, 0, `no result while ${held} frames were held`);
     assert.equal(service.status('yard').cameras[0]!.geometry.main, null);
     assert.ok((await service.metricsText()).body.includes('lookout_detector_frames_held_total{camera="yard"}'));
-    publish(join(dir.path, 'main.mp4'), 'late-main');
-    await mounted('late-main');
+    await publish(join(dir.path, 'main.mp4'), 'late-main');
     await until('frames after the main stream came up', 60_000, () => (sink.frames.some((frame) => frame.inferred && frame.detections.length === 2) ? true : undefined));
     for (const frame of sink.frames) {
       assert.deepEqual([frame.width, frame.height], [1280, 720]);

@@ -20,12 +20,12 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execa } from 'execa';
 import { SupervisedChild } from '../../common/child/supervised-child.ts';
-import { settledWithin } from '../../common/lifecycle/deadline.ts';
 import { groupMembers } from '../../common/proc.ts';
+import { publishClip } from '../../test/support/publish-clip.ts';
 import { startRtspStandIn, type RtspStandIn } from '../../test/support/rtsp-stand-in.ts';
-import { Decoder, type DecoderOptions } from '../decode/decoder.ts';
-import type { DecodedFrame } from '../decode/frame-parser.ts';
+import { Decoder } from '../decode/decoder.ts';
 import { fileDecoderOptions, tempDir } from './clips.ts';
+import { runDecoder, type DecoderRun as Run } from './decoder-run.ts';
 
 const FPS = 25;
 const GOP_SEC = 2;
@@ -49,37 +49,6 @@ after(async () => {
   await server?.close();
   dir.dispose();
 });
-
-interface Run {
-  startedAt: number;
-  frames: DecodedFrame[];
-}
-
-/** Runs a keyframes decoder until `count` frames came (bounded), then stops it. */
-async function runDecoder(options: DecoderOptions, count: number, timeoutMs: number): Promise<Run> {
-  const frames: DecodedFrame[] = [];
-  let startedAt = 0;
-  let enough: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => {
-    enough = resolve;
-  });
-  const decoder = new Decoder({
-    ...options,
-    onEvent: (event) => {
-      if (event.type === 'started' && startedAt === 0) startedAt = Date.now();
-      options.onEvent?.(event);
-    },
-    onFrame: (frame) => {
-      frames.push(frame);
-      if (frames.length >= count) enough();
-    },
-  });
-  decoder.start();
-  void decoder.ended.then(enough);
-  await settledWithin(done, timeoutMs);
-  await decoder.stop();
-  return { startedAt, frames };
-}
 
 function lateness(run: Run): { anchor: number; late: number[] } {
   const offsets = run.frames.map((frame) => frame.decodedAt - frame.pts * 1000);
@@ -113,13 +82,7 @@ void test('file read in real time: every keyframe of a B-frame clip comes out wh
 });
 
 void test('RTSP (stand-in, published in real time): every keyframe of a B-frame stream comes out when it arrives', async (t) => {
-  publisher = SupervisedChild.spawn({
-    name: 'test-publisher',
-    command: 'ffmpeg',
-    args: ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'rtsp', '-rtsp_transport', 'udp', server.publishUrl('gate')],
-  });
-  const deadline = Date.now() + 15_000;
-  while (!server.mounts().some((mount) => mount.includes('gate')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  publisher = await publishClip(server, clip, 'gate');
   const run = await runDecoder(
     {
       ...fileDecoderOptions(clip, { onFrame: () => undefined }),

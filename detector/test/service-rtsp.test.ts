@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import { SupervisedChild } from '../../common/child/supervised-child.ts';
 import { parseConfig } from '../../common/config/load.ts';
+import { publishClip } from '../../test/support/publish-clip.ts';
 import { startRtspStandIn, type RtspStandIn } from '../../test/support/rtsp-stand-in.ts';
 import { InferencePool } from '../inference/inference-pool.ts';
 import { MemorySink } from '../publisher.ts';
@@ -23,13 +24,7 @@ let publisher: SupervisedChild;
 before(async () => {
   await renderClip(clip, { width: 1280, height: 720, fps: 25, seconds: 4, gop: 25, boxes: [PERSON, CAR] });
   server = await startRtspStandIn();
-  publisher = SupervisedChild.spawn({
-    name: 'test-publisher',
-    command: 'ffmpeg',
-    args: ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'rtsp', '-rtsp_transport', 'udp', server.publishUrl('yard')],
-  });
-  const deadline = Date.now() + 15_000;
-  while (!server.mounts().some((mount) => mount.includes('yard')) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+  publisher = await publishClip(server, clip, 'yard');
 });
 after(async () => {
   await publisher?.stop();

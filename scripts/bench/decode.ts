@@ -23,14 +23,13 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
-import { SupervisedChild } from '../../common/child/supervised-child.ts';
-import { settledWithin } from '../../common/lifecycle/deadline.ts';
 import { silentLogger } from '../../common/log.ts';
-import { Decoder } from '../../detector/decode/decoder.ts';
+import type { DecoderOptions } from '../../detector/decode/decoder.ts';
 import { chooseStrategy, type DecodeStrategy, type DecoderInput } from '../../detector/decode/decoder-args.ts';
-import type { DecodedFrame } from '../../detector/decode/frame-parser.ts';
 import { HwaccelFallback } from '../../detector/decode/hwaccel.ts';
 import { probeKeyframeInterval } from '../../detector/decode/stream-probe.ts';
+import { runDecoder, type DecoderRun } from '../../detector/test/decoder-run.ts';
+import { publishClip } from '../../test/support/publish-clip.ts';
 import { startRtspStandIn, type RtspStandIn } from '../../test/support/rtsp-stand-in.ts';
 import { decodeCost } from './decode-cost.ts';
 
@@ -49,14 +48,8 @@ function percentile(sorted: number[], p: number): number {
 }
 
 /** A keyframes decoder until `count` frames came (bounded); when it started and what it delivered. */
-async function keyframeRun(input: DecoderInput, count: number, modelSize: number): Promise<{ startedAt: number; frames: DecodedFrame[] }> {
-  const frames: DecodedFrame[] = [];
-  let startedAt = 0;
-  let enough: () => void = () => undefined;
-  const done = new Promise<void>((resolve) => {
-    enough = resolve;
-  });
-  const decoder = new Decoder({
+function keyframeRun(input: DecoderInput, count: number, modelSize: number): Promise<DecoderRun> {
+  const options: DecoderOptions = {
     name: 'bench-latency',
     input,
     strategy: 'keyframes',
@@ -69,22 +62,12 @@ async function keyframeRun(input: DecoderInput, count: number, modelSize: number
     startMs: 20_000,
     backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 },
     logger: silentLogger(),
-    onEvent: (event) => {
-      if (event.type === 'started' && startedAt === 0) startedAt = Date.now();
-    },
-    onFrame: (frame) => {
-      frames.push(frame);
-      if (frames.length >= count) enough();
-    },
-  });
-  decoder.start();
-  void decoder.ended.then(enough);
-  await settledWithin(done, (count + 4) * (GOP / FPS) * 1000);
-  await decoder.stop();
-  return { startedAt, frames };
+    onFrame: () => undefined,
+  };
+  return runDecoder(options, count, (count + 4) * (GOP / FPS) * 1000);
 }
 
-function latencyFigures(run: { startedAt: number; frames: DecodedFrame[] }, file: boolean) {
+function latencyFigures(run: DecoderRun, file: boolean) {
   const offsets = run.frames.map((frame) => frame.decodedAt - frame.pts * 1000);
   const anchor = Math.min(...offsets);
   // The first keyframe after (re)connecting also waits for ffmpeg's stream probe; reported apart.
@@ -102,14 +85,8 @@ function latencyFigures(run: { startedAt: number; frames: DecodedFrame[] }, file
 }
 
 async function rtspRun(server: RtspStandIn, clip: string, path: string, count: number, modelSize: number) {
-  const publisher = SupervisedChild.spawn({
-    name: 'bench-publisher',
-    command: 'ffmpeg',
-    args: ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'rtsp', '-rtsp_transport', 'udp', server.publishUrl(path)],
-  });
+  const publisher = await publishClip(server, clip, path);
   try {
-    const deadline = Date.now() + 15_000;
-    while (!server.mounts().some((mount) => mount.includes(path)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     return await keyframeRun({ kind: 'rtsp', url: server.readUrl(path), transport: 'udp' }, count, modelSize);
   } finally {
     await publisher.stop();
@@ -119,14 +96,8 @@ async function rtspRun(server: RtspStandIn, clip: string, path: string, count: n
 /** The cost of each strategy for one clip published over RTSP, as a camera's decoder reads it. */
 async function costs(server: RtspStandIn, clip: string, label: string, seconds: number, modelSize: number) {
   const path = `cost-${label}`;
-  const publisher = SupervisedChild.spawn({
-    name: 'bench-publisher',
-    command: 'ffmpeg',
-    args: ['-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', clip, '-c', 'copy', '-f', 'rtsp', '-rtsp_transport', 'udp', server.publishUrl(path)],
-  });
+  const publisher = await publishClip(server, clip, path);
   try {
-    const deadline = Date.now() + 15_000;
-    while (!server.mounts().some((mount) => mount.includes(path)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     const input: DecoderInput = { kind: 'rtsp', url: server.readUrl(path), transport: 'udp' };
     const interval = await probeKeyframeInterval(input);
     const auto = chooseStrategy('auto', 5, interval);
