@@ -10,6 +10,7 @@ import { fileURLToPath } from 'node:url';
 import Fastify from 'fastify';
 import { parse } from 'yaml';
 import { parseConfig } from '../../../common/config/load.ts';
+import { tempStateDir } from '../../../test/support/temp-state.ts';
 import { silentLogger } from '../../../common/log.ts';
 import { createMediamtxIntegration, localGatewayUrl } from '../integration.ts';
 import { MediamtxNotFoundError } from '../errors.ts';
@@ -89,10 +90,11 @@ void test('start renders into state_dir and waits for readiness; routes answer; 
 });
 
 void test('a missing binary fails start with the install instructions; http.port 0 is refused', async () => {
-  const config = parseConfig({ mediamtx: { bin: '/nonexistent/mediamtx' } }, { env: {} });
+  // A state dir of its own: a start that fails late has already written its boot secrets there.
+  const config = parseConfig({ state_dir: tempStateDir(), mediamtx: { bin: '/nonexistent/mediamtx' } }, { env: {} });
   const parts = createMediamtxIntegration(config, { logger: silentLogger(), manager: () => ({ acquireDemand: () => Promise.reject(new Error('unused')) }) });
   await assert.rejects(parts.start!(), MediamtxNotFoundError);
-  const noBase = parseConfig({ mediamtx: { bin: FAKE, base_config: '/nonexistent/mediamtx.yml' } }, { env: {} });
+  const noBase = parseConfig({ state_dir: tempStateDir(), mediamtx: { bin: FAKE, base_config: '/nonexistent/mediamtx.yml' } }, { env: {} });
   const partsNoBase = createMediamtxIntegration(noBase, { logger: silentLogger(), manager: () => ({ acquireDemand: () => Promise.reject(new Error('unused')) }) });
   await assert.rejects(partsNoBase.start!(), /mediamtx\.base_config: cannot read \/nonexistent\/mediamtx\.yml \(ENOENT\)/);
   assert.throws(() => localGatewayUrl({ ...config.http, port: 0 }), /http\.port: 0/);
