@@ -5,27 +5,22 @@
  * dispatched), let in-flight inferences finish and reach the sink, then close the pool.
  */
 import type { FastifyInstance } from 'fastify';
-import { detectorDecoderSettings } from '../common/config/detector-decoder.ts';
 import { ChildRegistry, DETECTOR_CHILDREN_FILE, killOrphans } from '../common/child/orphan-registry.ts';
 import { detectorHttpSettings } from '../common/config/detector-http.ts';
 import type { LookoutConfig } from '../common/config/schema.ts';
-import type { CameraConfig } from '../common/config/schema-gateway.ts';
 import type { Logger } from '../common/log.ts';
 import { ServiceState } from '../common/lifecycle/service-state.ts';
 import { secrets } from '../common/redact.ts';
-import { CameraDetector, type CameraStatus, type TrackerLike } from './camera-detector.ts';
-import { chooseStrategy } from './decode/decoder-args.ts';
-import { cameraDecoderInput, cameraGeometry } from './detect-input.ts';
+import { assembleCamera } from './camera-assembly.ts';
+import type { CameraDetector, CameraStatus, TrackerLike } from './camera-detector.ts';
 import { startDetectorApi, UnknownCameraError } from './http-api.ts';
-import { chooseHwaccel, HwaccelFallback, probeHwaccelEnvironment, type HwaccelEnvironment } from './decode/hwaccel.ts';
+import { probeHwaccelEnvironment, type HwaccelEnvironment } from './decode/hwaccel.ts';
 import { DetectorMetrics } from './metrics.ts';
-import { gateSettingsFrom, motionSettingsFrom } from './motion/settings.ts';
 import { autoThreads } from './model/cpu-budget.ts';
 import { DEMO_MODEL_PATH } from './model/demo-model.ts';
 import type { DetectionSink } from './publisher.ts';
 import { Scheduler, type InferenceRunner } from './inference/scheduler.ts';
 import { Pictures } from './snapshots/pictures.ts';
-import { probeKeyframeInterval } from './decode/stream-probe.ts';
 import { trackSettingsFromCamera } from './track/settings.ts';
 
 // Where a camera's decoder reads from lives in detect-input.ts; re-exported for existing importers.
@@ -147,7 +142,7 @@ export class DetectorService {
     }
     const enabled = config.cameras.filter((camera) => camera.enabled && camera.detect?.enabled);
     for (const camera of enabled) tracker.configure?.(camera.id, trackSettingsFromCamera(camera));
-    const cameras = await Promise.all(enabled.map((camera) => this.#buildCamera(camera, pool, scheduler, tracker, env)));
+    const cameras = await Promise.all(enabled.map((camera) => assembleCamera(camera, { config, logger, pool, scheduler, tracker, env, pictures: this.#pictures, children: this.#children, sink: this.options.sink, metrics: this.metrics })));
     for (const camera of cameras) {
       this.#cameras.set(camera.id, camera);
       scheduler.add(camera);
@@ -162,63 +157,6 @@ export class DetectorService {
     this.#heartbeat.unref();
     this.#ready = true;
     logger.info({ cameras: cameras.map((camera) => camera.id), model: detector.model ?? DEFAULT_MODEL_PATH, workers: detector.workers, http: this.#httpPort }, 'detector started');
-  }
-
-  async #buildCamera(camera: CameraConfig, pool: PoolLike, scheduler: Scheduler, tracker: TrackerLike, env: HwaccelEnvironment): Promise<CameraDetector> {
-    const { config, logger } = this.options;
-    const detect = camera.detect ?? { fps: 5, decode: 'auto' as const, read_from: 'mediamtx' as const };
-    const input = cameraDecoderInput(config, camera);
-    const decoderSettings = detectorDecoderSettings(config);
-    const geometry = cameraGeometry(config, camera, { logger, onHeld: () => this.metrics.held.inc({ camera: camera.id }) });
-    // The keyframe probe (detect input) and the first main-size probe run side by side.
-    const [keyframeInterval] = await Promise.all([
-      detect.decode === 'auto' ? probeKeyframeInterval(input, { ffprobePath: config.ffmpeg.ffprobe_path ?? 'ffprobe', timeoutMs: 8000 }) : undefined,
-      geometry.probeOnce(AbortSignal.timeout(8000)),
-    ]);
-    const strategy = chooseStrategy(detect.decode, detect.fps, keyframeInterval);
-    const hwChoice = chooseHwaccel(camera.detect?.hwaccel ?? config.detector.hwaccel, env, config.detector.hwaccel_device);
-    const { detectInput, separate, main } = geometry.status();
-    logger.info({ camera: camera.id, strategy, keyframeInterval, hwaccel: hwChoice.mode, why: hwChoice.reason, fps: detect.fps, detectInput, separate, main: separate ? (main ?? 'pending') : 'same input' }, 'camera decoder plan');
-    const minScore = camera.detect?.min_score ?? config.detector.min_score;
-    return new CameraDetector({
-      id: camera.id,
-      decoder: {
-        ...(config.ffmpeg.path ? { ffmpegPath: config.ffmpeg.path } : {}),
-        input,
-        strategy,
-        fps: detect.fps,
-        width: pool.info.inputWidth,
-        height: pool.info.inputHeight,
-        restart: true,
-        stallMs: camera.timeouts.stall,
-        startMs: camera.timeouts.start,
-        ioTimeoutMs: camera.timeouts.io,
-        stopGraceMs: decoderSettings.stopGraceMs,
-        hwEarlyFrames: config.detector.hwaccel_min_frames,
-        hwEarlyMs: config.detector.hwaccel_early_exit,
-        backoff: decoderSettings.backoff,
-        ...(this.#pictures
-          ? { fullFrameHeight: this.#pictures.frameHeight(camera.id), onFullFrame: (frame) => this.#pictures?.latest.put(camera.id, { ...frame, picture: geometry.pictureSize(frame.image) }) }
-          : {}),
-      },
-      hwaccel: new HwaccelFallback(hwChoice, config.detector.hwaccel_retry_after),
-      postprocess: {
-        minScore,
-        iouThreshold: config.detector.iou_threshold,
-        ...(camera.detect?.label_scores ? { labelScores: camera.detect.label_scores } : {}),
-        ...(camera.detect?.min_area !== undefined ? { minArea: camera.detect.min_area } : {}),
-        ...(camera.detect?.labels ? { labels: camera.detect.labels } : {}),
-      },
-      geometry,
-      motion: motionSettingsFrom(camera.motion),
-      gate: gateSettingsFrom(camera.detect),
-      ...(this.#children ? { children: this.#children } : {}),
-      scheduler,
-      tracker,
-      sink: this.#pictures?.sink ?? this.options.sink,
-      metrics: this.metrics,
-      logger: logger.child({ component: 'detector', camera: camera.id }),
-    });
   }
 
   #camera(id: string): CameraDetector {
