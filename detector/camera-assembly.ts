@@ -10,9 +10,8 @@ import type { ChildRegistry } from '../common/child/orphan-registry.ts';
 import type { LookoutConfig } from '../common/config/schema.ts';
 import type { CameraConfig } from '../common/config/schema-gateway.ts';
 import { CameraDetector, type TrackerLike } from './camera-detector.ts';
-import { chooseStrategy } from './decode/decoder-args.ts';
-import { chooseHwaccel, HwaccelFallback, type HwaccelEnvironment } from './decode/hwaccel.ts';
-import { probeKeyframeInterval } from './decode/stream-probe.ts';
+import { planDecode } from './decode/decode-plan.ts';
+import { HwaccelFallback, type HwaccelEnvironment } from './decode/hwaccel.ts';
 import { cameraDecoderInput, cameraGeometry } from './detect-input.ts';
 import type { Scheduler } from './inference/scheduler.ts';
 import type { DetectorMetrics } from './metrics.ts';
@@ -40,13 +39,19 @@ export async function assembleCamera(camera: CameraConfig, parts: CameraParts): 
   const input = cameraDecoderInput(config, camera);
   const decoderSettings = detectorDecoderSettings(config);
   const geometry = cameraGeometry(config, camera, { logger, onHeld: () => metrics.held.inc({ camera: camera.id }) });
-  // The keyframe probe (detect input) and the first main-size probe run side by side.
-  const [keyframeInterval] = await Promise.all([
-    detect.decode === 'auto' ? probeKeyframeInterval(input, { ffprobePath: config.ffmpeg.ffprobe_path ?? 'ffprobe', timeoutMs: 8000 }) : undefined,
+  // The decode plan (keyframe probe of the detect input) and the first main-size probe side by side.
+  const [{ strategy, keyframeInterval, hwaccel: hwChoice }] = await Promise.all([
+    planDecode({
+      input,
+      decode: detect.decode,
+      fps: detect.fps,
+      hwaccel: camera.detect?.hwaccel ?? config.detector.hwaccel,
+      hwaccelDevice: config.detector.hwaccel_device,
+      env,
+      ffprobePath: config.ffmpeg.ffprobe_path,
+    }),
     geometry.probeOnce(AbortSignal.timeout(8000)),
   ]);
-  const strategy = chooseStrategy(detect.decode, detect.fps, keyframeInterval);
-  const hwChoice = chooseHwaccel(camera.detect?.hwaccel ?? config.detector.hwaccel, env, config.detector.hwaccel_device);
   const { detectInput, separate, main } = geometry.status();
   logger.info({ camera: camera.id, strategy, keyframeInterval, hwaccel: hwChoice.mode, why: hwChoice.reason, fps: detect.fps, detectInput, separate, main: separate ? (main ?? 'pending') : 'same input' }, 'camera decoder plan');
   const minScore = camera.detect?.min_score ?? config.detector.min_score;

@@ -7,10 +7,10 @@
  * printed, with `"inferred": false` and no detections.
  */
 import { Decoder } from '../../detector/decode/decoder.ts';
-import { decoderInputFrom, DecoderInputError, chooseStrategy } from '../../detector/decode/decoder-args.ts';
+import { decoderInputFrom, DecoderInputError } from '../../detector/decode/decoder-args.ts';
+import { planDecode } from '../../detector/decode/decode-plan.ts';
 import type { DecodedFrame } from '../../detector/decode/frame-parser.ts';
-import { chooseHwaccel, HwaccelFallback, probeHwaccelEnvironment } from '../../detector/decode/hwaccel.ts';
-import { probeKeyframeInterval } from '../../detector/decode/stream-probe.ts';
+import { HwaccelFallback, probeHwaccelEnvironment } from '../../detector/decode/hwaccel.ts';
 import { InferencePool } from '../../detector/inference/inference-pool.ts';
 import { MotionGate } from '../../detector/motion/gate.ts';
 import { MotionDetector } from '../../detector/motion/motion-detector.ts';
@@ -62,9 +62,10 @@ export async function run(argv: string[]): Promise<number> {
     logger,
   });
   const env = options.hwaccel === 'auto' ? await probeHwaccelEnvironment() : { renderNodes: [], ffmpegHwaccels: [], ffmpegDecoders: [], nvidiaDevice: false, v4l2m2mDevice: false };
-  const hwaccel = new HwaccelFallback(chooseHwaccel(options.hwaccel, env, options.hwaccelDevice), 3_600_000);
-  const keyframeInterval = options.decode === 'auto' && options.fps !== undefined ? await probeKeyframeInterval(input) : undefined;
-  const strategy = chooseStrategy(options.decode, options.fps, keyframeInterval);
+  // The detector service's own plan (detector/decode/decode-plan.ts), for one stream.
+  const plan = await planDecode({ input, decode: options.decode, fps: options.fps, hwaccel: options.hwaccel, hwaccelDevice: options.hwaccelDevice, env });
+  const hwaccel = new HwaccelFallback(plan.hwaccel, 3_600_000);
+  const { strategy } = plan;
 
   const queue: DecodedFrame[] = [];
   let wake: (() => void) | undefined;
