@@ -38,7 +38,7 @@ export async function assembleCamera(camera: CameraConfig, parts: CameraParts): 
   const detect = camera.detect ?? { fps: 5, decode: 'auto' as const, read_from: 'mediamtx' as const };
   const input = cameraDecoderInput(config, camera);
   const decoderSettings = detectorDecoderSettings(config);
-  const geometry = cameraGeometry(config, camera, { logger, onHeld: () => metrics.held.inc({ camera: camera.id }) });
+  const geometry = cameraGeometry(config, camera, { logger, onHeld: () => metrics.held.inc({ camera: camera.id }), children });
   // The decode plan (keyframe probe of the detect input) and the first main-size probe side by side.
   const [{ strategy, keyframeInterval, hwaccel: hwChoice }] = await Promise.all([
     planDecode({
@@ -49,6 +49,8 @@ export async function assembleCamera(camera: CameraConfig, parts: CameraParts): 
       hwaccelDevice: config.detector.hwaccel_device,
       env,
       ffprobePath: config.ffmpeg.ffprobe_path,
+      children,
+      owner: camera.id,
     }),
     geometry.probeOnce(AbortSignal.timeout(8000)),
   ]);

@@ -4,6 +4,7 @@
  * separate detect input). Kept out of service.ts so the wiring there stays about lifecycles.
  * See docs/detect-substream.md.
  */
+import type { ChildRecorder } from '../common/child/recorded-run.ts';
 import { hasSeparateDetectInput, inputWithRole } from '../common/config/camera-inputs.ts';
 import { detectorDecoderSettings } from '../common/config/detector-decoder.ts';
 import type { LookoutConfig } from '../common/config/schema.ts';
@@ -43,7 +44,7 @@ export function cameraDecoderInput(config: LookoutConfig, camera: CameraConfig):
 }
 
 /** The camera's stream geometry; with a separate detect input the main size is probed (camera-geometry.ts). */
-export function cameraGeometry(config: LookoutConfig, camera: CameraConfig, options: { logger: Logger; onHeld: () => void }): CameraGeometry {
+export function cameraGeometry(config: LookoutConfig, camera: CameraConfig, options: { logger: Logger; onHeld: () => void; children?: ChildRecorder | undefined }): CameraGeometry {
   const targets = mainProbeTargets(camera, mediamtxReadUrl(config, camera.id));
   if (targets.length === 0) return CameraGeometry.sameInput(camera.id, options.logger);
   return new CameraGeometry({
@@ -56,5 +57,6 @@ export function cameraGeometry(config: LookoutConfig, camera: CameraConfig, opti
     backoff: detectorDecoderSettings(config).backoff,
     logger: options.logger,
     onHeld: options.onHeld,
+    children: options.children,
   });
 }

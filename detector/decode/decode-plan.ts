@@ -4,6 +4,7 @@
  * only when they alone give the detect fps), and pick the hardware decoder for this machine.
  * Written once so the command and the service cannot decide differently for the same stream.
  */
+import type { ChildRecorder } from '../../common/child/recorded-run.ts';
 import { chooseStrategy, type DecodeStrategy, type DecoderInput } from './decoder-args.ts';
 import { chooseHwaccel, type HwaccelChoice, type HwaccelEnvironment, type HwaccelMode } from './hwaccel.ts';
 import { probeKeyframeInterval } from './stream-probe.ts';
@@ -19,6 +20,9 @@ export interface DecodePlanRequest {
   ffprobePath?: string | undefined;
   /** Bound on the keyframe probe. */
   probeTimeoutMs?: number;
+  /** The detector's orphan registry (the keyframe probe is recorded while it runs) and the owner's name. */
+  children?: ChildRecorder | undefined;
+  owner?: string;
 }
 
 export interface DecodePlan {
@@ -31,7 +35,12 @@ export interface DecodePlan {
 export async function planDecode(request: DecodePlanRequest): Promise<DecodePlan> {
   const needsProbe = request.decode === 'auto' && request.fps !== undefined;
   const keyframeInterval = needsProbe
-    ? await probeKeyframeInterval(request.input, { ...(request.ffprobePath ? { ffprobePath: request.ffprobePath } : {}), timeoutMs: request.probeTimeoutMs ?? 8000 })
+    ? await probeKeyframeInterval(request.input, {
+        ffprobePath: request.ffprobePath,
+        timeoutMs: request.probeTimeoutMs ?? 8000,
+        children: request.children,
+        ...(request.owner ? { owner: request.owner } : {}),
+      })
     : undefined;
   return {
     strategy: chooseStrategy(request.decode, request.fps, keyframeInterval),

@@ -4,14 +4,23 @@
  * the longest gap between keyframes seen: keyframes alone serve an fps only if every gap does.
  */
 import { execa } from 'execa';
+import { whileRecorded, type ChildRecorder } from '../../common/child/recorded-run.ts';
 import { PROTOCOL_WHITELIST, type DecoderInput } from './decoder-args.ts';
 
 /** Longest seconds between keyframes in the first packets of `input`, or undefined if unknown. */
 export async function probeKeyframeInterval(
   input: DecoderInput,
-  options: { ffprobePath?: string; timeoutMs?: number; windowSec?: number } = {},
+  options: {
+    ffprobePath?: string | undefined;
+    timeoutMs?: number;
+    windowSec?: number;
+    /** The detector's orphan registry: the probe is recorded while it runs (`owner` names the camera). */
+    children?: ChildRecorder | undefined;
+    owner?: string;
+  } = {},
 ): Promise<number | undefined> {
   const windowSec = options.windowSec ?? 6;
+  const timeoutMs = options.timeoutMs ?? 8000;
   const whitelist = PROTOCOL_WHITELIST[input.kind];
   const source =
     input.kind === 'file' ? `file:${input.path}` : input.kind === 'v4l2' ? undefined : input.url;
@@ -19,7 +28,9 @@ export async function probeKeyframeInterval(
   const args = [
     '-v', 'error',
     ...(whitelist ? ['-protocol_whitelist', whitelist] : []),
-    ...(input.kind === 'rtsp' ? ['-rtsp_transport', input.transport] : []),
+    // A socket timeout of its own: a probe outliving a killed detector still ends.
+    ...(input.kind === 'rtsp' ? ['-rtsp_transport', input.transport, '-timeout', String(timeoutMs * 1000)] : []),
+    ...(input.kind === 'http' || input.kind === 'rtmp' ? ['-rw_timeout', String(timeoutMs * 1000)] : []),
     '-select_streams', 'v:0',
     '-read_intervals', `%+${windowSec}`,
     '-show_entries', 'packet=pts_time,flags',
@@ -28,7 +39,9 @@ export async function probeKeyframeInterval(
   ];
   let stdout: string;
   try {
-    ({ stdout } = await execa(options.ffprobePath ?? 'ffprobe', args, { timeout: options.timeoutMs ?? 8000, stdin: 'ignore' }));
+    // Own process group (what an orphan sweep signals), recorded while it runs.
+    const child = execa(options.ffprobePath ?? 'ffprobe', args, { timeout: timeoutMs, forceKillAfterDelay: 1000, detached: true, stdin: 'ignore' });
+    ({ stdout } = await whileRecorded(child, options.children, `${options.owner ?? 'detector'} keyframe probe`));
   } catch {
     return undefined;
   }

@@ -18,6 +18,7 @@ import type { DecoderInput } from '../decode/decoder-args.ts';
 import type { Detection, Letterbox } from '../model/types.ts';
 import { areaInDetectPixels, aspectDiffers, detectionsToMain, mainScale, pictureSize, sizeTuple, type Size } from './stream-geometry.ts';
 import { probeVideoSize } from './video-size-probe.ts';
+import type { ChildRecorder } from '../../common/child/recorded-run.ts';
 
 /** Where the main stream's size is probed: mediamtx's republished stream, or the camera's stream input. */
 export interface MainProbeTarget {
@@ -38,6 +39,8 @@ export interface CameraGeometryOptions {
   logger: Logger;
   /** Counts a held frame (metrics). */
   onHeld?: () => void;
+  /** The detector's orphan registry: each size probe is recorded while it runs. */
+  children?: ChildRecorder | undefined;
 }
 
 /** The geometry part of a camera's status (`GET /api/v1/detect/cameras`). */
@@ -131,7 +134,13 @@ export class CameraGeometry {
     for (const target of this.options.mainTargets) {
       if (signal?.aborted) return false;
       try {
-        const size = await probeVideoSize(target.input, { ...(this.options.ffprobePath ? { ffprobePath: this.options.ffprobePath } : {}), timeoutMs: this.options.probeTimeoutMs, ...(signal ? { signal } : {}) });
+        const size = await probeVideoSize(target.input, {
+          ...(this.options.ffprobePath ? { ffprobePath: this.options.ffprobePath } : {}),
+          timeoutMs: this.options.probeTimeoutMs,
+          ...(signal ? { signal } : {}),
+          children: this.options.children,
+          owner: this.options.camera,
+        });
         this.#main = size;
         this.options.logger.info({ camera: this.options.camera, main: sizeTuple(size), from: target.from }, 'main stream size probed');
         if (this.#detect) this.#logKnown();

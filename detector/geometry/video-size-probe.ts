@@ -7,6 +7,7 @@
  * Errors never carry the URL's password.
  */
 import { execa } from 'execa';
+import { whileRecorded, type ChildRecorder } from '../../common/child/recorded-run.ts';
 import { secrets } from '../../common/redact.ts';
 import { PROTOCOL_WHITELIST, type DecoderInput } from '../decode/decoder-args.ts';
 import type { Size } from './stream-geometry.ts';
@@ -25,6 +26,9 @@ export interface VideoSizeProbeOptions {
   timeoutMs: number;
   /** Ends the probe early (camera paused, service stopping). */
   signal?: AbortSignal;
+  /** The detector's orphan registry: the probe is recorded while it runs. */
+  children?: ChildRecorder | undefined;
+  owner?: string;
 }
 
 /** ffprobe's arguments for `input` (exported for tests). */
@@ -51,7 +55,7 @@ export function videoSizeProbeArgs(input: DecoderInput, timeoutMs: number): stri
 
 /** The first video stream's width and height; rejects with VideoSizeProbeError. */
 export async function probeVideoSize(input: DecoderInput, options: VideoSizeProbeOptions): Promise<Size> {
-  const result = await execa(options.ffprobePath ?? 'ffprobe', videoSizeProbeArgs(input, options.timeoutMs), {
+  const child = execa(options.ffprobePath ?? 'ffprobe', videoSizeProbeArgs(input, options.timeoutMs), {
     timeout: options.timeoutMs,
     ...(options.signal ? { cancelSignal: options.signal } : {}),
     forceKillAfterDelay: 1000,
@@ -60,6 +64,7 @@ export async function probeVideoSize(input: DecoderInput, options: VideoSizeProb
     stdin: 'ignore',
     reject: false,
   });
+  const result = await whileRecorded(child, options.children, `${options.owner ?? 'detector'} size probe`);
   if (result.isCanceled) throw new VideoSizeProbeError('size probe cancelled');
   if (result.timedOut) throw new VideoSizeProbeError(`size probe did not finish within ${options.timeoutMs} ms`);
   if (result.failed) {
