@@ -1,13 +1,13 @@
 #!/usr/bin/env node
-// Fails when the sources run an external program that scripts/tools.txt (the list scripts/setup.sh
-// installs from) does not name: a fresh machine set up by the README would then miss it. Finds the
+// Fails when the sources run an external program that the tool list in scripts/setup.sh (the list
+// it installs from, between `<<'TOOLS'` and `TOOLS`) does not name: a fresh machine set up by the README would then miss it. Finds the
 // programs statically: the first argument of spawn/spawnSync/execa/execFile/execFileSync/run calls,
 // `command:` and `executablePath:` fields (SupervisedChild specs, puppeteer), broker constructors in
 // the test support, and `command -v NAME` probes in shell scripts. String literals (also in `a ?? 'b'`
 // or `c ? 'd' : 'e'`), local constants holding them and process.execPath are resolved; anything else
 // (a path from config or a parameter) is listed as unresolved and does not fail the check.
 //
-// usage: node scripts/check-tools.mjs [--root DIR] [--tools FILE] [--verbose]
+// usage: node scripts/check-tools.mjs [--root DIR] [--verbose]
 // exit: 0 every program is listed, 1 some are not, 64 bad usage.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
@@ -25,7 +25,16 @@ const SHELL_PROBE = /command -v ([A-Za-z0-9_.+-]+)/g;
 const LITERAL = /'([^'\\\n]*)'|"([^"\\\n]*)"|`([^`$\\\n]*)`/g;
 const PROGRAM = /^[A-Za-z0-9_./+-]+$/;
 
-/** Parses scripts/tools.txt: program → { source, scope }. Exported shape is what setup.sh reads too. */
+/** The tool list's lines inside scripts/setup.sh (its `TOOL_LIST` here-document). */
+export function toolListOf(setupScript) {
+  const lines = setupScript.split('\n');
+  const start = lines.findIndex((line) => line.endsWith("<<'TOOLS'"));
+  const end = lines.findIndex((line, i) => i > start && line === 'TOOLS');
+  if (start < 0 || end < 0) throw new Error("scripts/setup.sh has no tool list (a <<'TOOLS' here-document)");
+  return lines.slice(start + 1, end).join('\n');
+}
+
+/** Parses the tool list: program → { source, scope }, as setup.sh reads it. */
 export function readToolList(text) {
   const tools = new Map();
   text.split('\n').forEach((raw, i) => {
@@ -149,13 +158,14 @@ function main() {
   const here = dirname(fileURLToPath(import.meta.url));
   let values;
   try {
-    ({ values } = parseArgs({ options: { root: { type: 'string', default: join(here, '..') }, tools: { type: 'string' }, verbose: { type: 'boolean', default: false } } }));
+    ({ values } = parseArgs({ options: { root: { type: 'string', default: join(here, '..') }, verbose: { type: 'boolean', default: false } } }));
   } catch (error) {
     console.error(`check-tools: ${error.message}`);
     process.exit(64);
   }
-  const toolsFile = values.tools ?? join(values.root, 'scripts', 'tools.txt');
-  const tools = readToolList(readFileSync(toolsFile, 'utf8'));
+  const setupScript = join(values.root, 'scripts', 'setup.sh');
+  const tools = readToolList(toolListOf(readFileSync(setupScript, 'utf8')));
+  const listName = `the tool list in ${relative(process.cwd(), setupScript) || setupScript}`;
   const sites = findSpawnSites(values.root);
   const missing = missingTools(sites, tools);
   const unresolved = sites.filter((site) => site.programs === undefined);
@@ -165,11 +175,11 @@ function main() {
     for (const site of unresolved) console.log(`  unresolved  ${site.file}:${site.line}  ${site.expression}`);
   }
   if (missing.size > 0) {
-    for (const [program, places] of missing) console.error(`check-tools: ${program} is run by ${places.join(', ')} but is not in ${relative(process.cwd(), toolsFile) || toolsFile}`);
-    console.error('check-tools: add each to the list (program, Debian package, run|dev) so scripts/setup.sh installs it');
+    for (const [program, places] of missing) console.error(`check-tools: ${program} is run by ${places.join(', ')} but is not in ${listName}`);
+    console.error('check-tools: add each to the tool list (program, Debian package, run|dev) so scripts/setup.sh installs it');
     process.exit(1);
   }
-  console.log(`check-tools: ${used.size} programs run by the sources, all in ${basename(toolsFile)} (${sites.length} call sites, ${unresolved.length} take a configured path)`);
+  console.log(`check-tools: ${used.size} programs run by the sources, all in setup.sh's tool list (${sites.length} call sites, ${unresolved.length} take a configured path)`);
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) main();

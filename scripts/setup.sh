@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Sets up a Lookout checkout: the programs in scripts/tools.txt (apt, when missing), npm dependencies
+# Sets up a Lookout checkout: the programs in the tool list below (apt, when missing), npm dependencies
 # (npm ci), the pinned mediamtx (scripts/install-mediamtx.sh, when online) and, with --dev, what the
 # tests need too (brokers, shellcheck, systemd tools, ...) plus Node 24 from the npm registry for the
 # second test run. Prints what it installed, what it skipped and why. Safe to run again: what is
 # already there is left alone, so `npm run check` runs it (--dev --quiet) before the tests.
 #
 # usage: bash scripts/setup.sh [--dev] [--quiet] [--dry-run] [--skip-apt] [--skip-npm] [--skip-mediamtx]
-#   --dev            also install the test tools (scope "dev" in scripts/tools.txt) and Node 24 into .tmp/node24
+#   --dev            also install the test tools (scope "dev" in the tool list) and Node 24 into .tmp/node24
 #   --quiet          print only what was installed or is missing (nothing when all is in place)
 #   --dry-run        say what would be done, change nothing
 #   --skip-apt       never call apt-get (the listed programs must already be installed)
@@ -16,7 +16,6 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-TOOLS_FILE="$ROOT/scripts/tools.txt"
 NODE24_PREFIX="$ROOT/.tmp/node24"
 DEV=0
 QUIET=0
@@ -95,7 +94,54 @@ check_node() {
   fi
 }
 
-# The programs of scripts/tools.txt this run needs (scope run, plus dev with --dev) whose source is a
+# The tool list: one line per program, the one place that says what a machine needs. Read below
+# and by scripts/check-tools.mjs (`npm run check:tools`: every program the sources run must be here).
+TOOL_LIST=$(cat <<'TOOLS'
+# Every external program Lookout's services, scripts and tests run, and where it comes from.
+# Read by scripts/setup.sh (what to install) and scripts/check-tools.mjs (that nothing is missing).
+#
+# program           source                     scope  why
+#   source: a Debian package (apt-get install), or
+#     essential               always there on Debian (Essential: yes / priority required); never installed
+#     node                    ships with Node.js itself
+#     script:<name>           installed by scripts/<name>, not apt
+#     optional                probed first; the caller copes without it
+#   scope: run = the services and `bash scripts/setup.sh`; dev = also the tests (`bash scripts/setup.sh --dev`)
+ffmpeg                ffmpeg                    run    camera pipelines, decoders, demo clip, doctor
+ffprobe               ffmpeg                    run    stream probe (detector), tests
+mediamtx              script:install-mediamtx.sh run   restreaming sidecar (optional; the demo runs without it)
+curl                  curl                      run    scripts/install-mediamtx.sh downloads the pinned release
+update-ca-certificates ca-certificates          run    HTTPS trust store for curl (GitHub release download)
+node                  node                      run    the services, lookout demand hook, test runner
+npm                   node                      run    npm ci in scripts/setup.sh
+apt-get               essential                 run    scripts/setup.sh installs the packages in this list
+bash                  essential                 run    scripts, unit probes
+sh                    essential                 run    the detector's keyframe decode pipeline (two ffmpegs in one process group); shell one-liners in tests
+sleep                 essential                 dev    a child that just waits, in tests (coreutils)
+tar                   essential                 run    scripts/install-mediamtx.sh unpacks the release
+sha256sum             essential                 run    scripts/install-mediamtx.sh checks the release
+sudo                  optional                  run    scripts/setup.sh uses it when not root
+wget                  optional                  run    scripts/install-mediamtx.sh falls back to it without curl
+systemd-notify        systemd                   dev    sd_notify READY/STATUS/WATCHDOG (falls back to python3 at run time)
+systemd-analyze       systemd                   dev    unit file verification in tests
+python3               python3                   run    node-gyp (better-sqlite3 without a prebuilt binary); sd_notify fallback; fake notify socket in tests
+make                  make                      run    node-gyp builds better-sqlite3 when npm ci finds no prebuilt binary
+g++                   g++                       run    node-gyp builds better-sqlite3 when npm ci finds no prebuilt binary
+mosquitto             mosquitto                 dev    real MQTT broker in tests
+mosquitto_sub         mosquitto-clients         dev    tests count retained/live MQTT messages
+mosquitto_pub         mosquitto-clients         dev    tests publish raw MQTT requests
+nats-server           nats-server               dev    real NATS/JetStream server in tests
+shellcheck            shellcheck                dev    tests lint the shell scripts
+openssl               openssl                   dev    tests make throw-away TLS certificates
+ps                    procps                    dev    tests look for leaked processes
+chromium              chromium                  dev    the web page test drives Debian's chromium (puppeteer-core)
+time                  time                      dev    benchmarks read a child's peak memory (/usr/bin/time -f %M)
+mount                 mount                     dev    the soak rig mounts a small tmpfs when permitted (in minimal images too, but installed if missing)
+umount                mount                     dev    the soak rig unmounts it
+TOOLS
+)
+
+# The programs of the tool list this run needs (scope run, plus dev with --dev) whose source is a
 # Debian package; other sources (essential, node, optional, script:*) are never installed by apt.
 APT_PROGRAMS=()
 APT_PACKAGES=()
@@ -107,7 +153,7 @@ read_tool_list() {
     case "$source" in essential | node | optional | script:*) continue ;; esac
     APT_PROGRAMS+=("$program")
     APT_PACKAGES+=("$source")
-  done <"$TOOLS_FILE"
+  done <<<"$TOOL_LIST"
 }
 
 install_apt_tools() {

@@ -20,11 +20,17 @@ function tree(t: { after: (fn: () => void) => void }, source: string, tools: str
   mkdirSync(join(root, 'gateway'));
   mkdirSync(join(root, 'scripts'));
   writeFileSync(join(root, 'gateway', 'runner.ts'), source);
-  writeFileSync(join(root, 'scripts', 'tools.txt'), tools);
+  writeTools(root, tools);
   return root;
 }
 
-void test('this checkout: every program the sources run is in scripts/tools.txt', () => {
+/** A setup.sh whose tool list (its `<<'TOOLS'` here-document, where check-tools reads it) is `tools`. */
+function writeTools(root: string, tools: string): void {
+  const script = ['#!/bin/bash', "TOOL_LIST=$(cat <<'TOOLS'", tools.replace(/\n$/, ''), 'TOOLS', ')', ''].join('\n');
+  writeFileSync(join(root, 'scripts', 'setup.sh'), script);
+}
+
+void test('this checkout: every program the sources run is in the tool list of scripts/setup.sh', () => {
   const result = check(['--verbose']);
   assert.equal(result.status, 0, result.stdout + result.stderr);
   for (const program of ['ffmpeg', 'ffprobe', 'mosquitto', 'nats-server', 'shellcheck', 'systemd-analyze', 'python3']) {
@@ -50,10 +56,10 @@ void test('a program missing from the list fails the check, naming it and where 
   assert.match(failed.stderr, /widget is run by gateway\/runner\.ts:6 but is not in/);
   assert.doesNotMatch(failed.stderr, /ffmpeg is run/);
 
-  writeFileSync(join(root, 'scripts', 'tools.txt'), 'ffmpeg ffmpeg run why\nfrobnicate frob dev why\nwidget widgets run why\n');
+  writeTools(root, 'ffmpeg ffmpeg run why\nfrobnicate frob dev why\nwidget widgets run why\n');
   const passed = check(['--root', root]);
   assert.equal(passed.status, 0, passed.stdout + passed.stderr);
-  assert.match(passed.stdout, /3 programs run by the sources, all in tools\.txt/);
+  assert.match(passed.stdout, /3 programs run by the sources, all in setup\.sh's tool list/);
 });
 
 void test('not programs: comments, control commands, definitions, fixtures; a configured path is unresolved, not a failure', (t) => {

@@ -9,14 +9,22 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const SCRIPTS = join(ROOT, 'scripts');
-const TOOLS = readFileSync(join(SCRIPTS, 'tools.txt'), 'utf8');
+const SETUP = readFileSync(join(SCRIPTS, 'setup.sh'), 'utf8');
+/** The tool list: setup.sh's `<<'TOOLS'` here-document. */
+const TOOL_LIST = /<<'TOOLS'\n([\s\S]*?)\nTOOLS\n/;
+const TOOLS = TOOL_LIST.exec(SETUP)?.[1] ?? '';
+
+/** The copied setup.sh with its tool list replaced by `tools`. */
+function writeToolList(root: string, tools: string): void {
+  writeFileSync(join(root, 'scripts', 'setup.sh'), SETUP.replace(TOOL_LIST, () => `<<'TOOLS'\n${tools.replace(/\n$/, '')}\nTOOLS\n`));
+}
 
 /** A copy of scripts/setup.sh, its tool list and the mediamtx installer in a temp checkout, so nothing real changes. */
 function checkout(t: { after: (fn: () => void) => void }): string {
   const root = mkdtempSync(join(tmpdir(), 'lookout-setup-'));
   t.after(() => rmSync(root, { recursive: true, force: true }));
   mkdirSync(join(root, 'scripts'));
-  for (const name of ['setup.sh', 'install-mediamtx.sh', 'tools.txt']) copyFileSync(join(SCRIPTS, name), join(root, 'scripts', name));
+  for (const name of ['setup.sh', 'install-mediamtx.sh']) copyFileSync(join(SCRIPTS, name), join(root, 'scripts', name));
   return root;
 }
 
@@ -33,7 +41,7 @@ function pathWith(root: string, tools: string[]): string {
 
 const BASICS = ['bash', 'dirname', 'id', 'node', 'npm', 'sed', 'head', 'cut', 'uname', 'cat', 'mktemp', 'rm', 'mkdir', 'env', 'chmod'];
 
-/** [program, Debian package] rows tools.txt lists for a scope (what setup.sh may apt-get install). */
+/** [program, Debian package] rows the tool list has for a scope (what setup.sh may apt-get install). */
 function aptRows(scope: 'run' | 'dev'): Array<[string, string]> {
   const rows = TOOLS.split('\n').map((line) => line.replace(/#.*$/, '').trim().split(/\s+/));
   return rows
@@ -73,7 +81,7 @@ void test('no ffmpeg: a dry run would use apt-get; with --skip-apt it is MISSING
   assert.match(skipApt.stdout, /not ready/);
 });
 
-void test('--dev on a bare machine: every test tool of scripts/tools.txt would be installed, and Node 24 from the npm registry', (t) => {
+void test('--dev on a bare machine: every test tool of the setup.sh tool list would be installed, and Node 24 from the npm registry', (t) => {
   const root = checkout(t);
   const env = { PATH: pathWith(root, [...BASICS, 'apt-get']), HOME: root };
   const dry = setup(root, ['--dev', '--dry-run', '--skip-mediamtx'], env);
@@ -93,7 +101,7 @@ void test('apt-get is run once for what is missing, then each program is reporte
   const root = checkout(t);
   // No npm on this PATH: --dev must not fetch Node 24 from the registry in a test (loopback only).
   const path = pathWith(root, BASICS.filter((tool) => tool !== 'npm'));
-  writeFileSync(join(root, 'scripts', 'tools.txt'), 'ffmpeg ffmpeg run why\nwidget-cli widgets dev why\nbash essential run why\n');
+  writeToolList(root, 'ffmpeg ffmpeg run why\nwidget-cli widgets dev why\nbash essential run why\n');
   // The fake records its arguments and "installs" a package by putting its program on the PATH.
   writeFileSync(
     join(path, 'apt-get'),
