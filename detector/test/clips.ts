@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { silentLogger } from '../../common/log.ts';
-import { decoderInputFrom } from '../decode/decoder-args.ts';
+import { decoderInputFrom, type DecoderInput } from '../decode/decoder-args.ts';
 import type { DecoderOptions } from '../decode/decoder.ts';
 import { HwaccelFallback } from '../decode/hwaccel.ts';
 
@@ -101,10 +101,11 @@ export function matchRate(lines: Array<{ pts: number; detections: Array<{ label:
  * share (every frame unless `fps` is given, 320×320 model frames, generous stall/start bounds); pass
  * what a test is about.
  */
-export function fileDecoderOptions(path: string, options: Partial<DecoderOptions> & Pick<DecoderOptions, 'onFrame'>): DecoderOptions {
+/** Decoder options for a test or bench reading `input`: software decode, no restart, quiet. */
+export function decoderTestOptions(input: DecoderInput, options: Partial<DecoderOptions> & Pick<DecoderOptions, 'onFrame'>): DecoderOptions {
   return {
     name: 'test',
-    input: decoderInputFrom(path),
+    input,
     strategy: 'all',
     width: 320,
     height: 320,
@@ -116,4 +117,9 @@ export function fileDecoderOptions(path: string, options: Partial<DecoderOptions
     logger: silentLogger(),
     ...options,
   };
+}
+
+/** The same for a clip file. */
+export function fileDecoderOptions(path: string, options: Partial<DecoderOptions> & Pick<DecoderOptions, 'onFrame'>): DecoderOptions {
+  return decoderTestOptions(decoderInputFrom(path), options);
 }

@@ -80,22 +80,18 @@ void test('keyframes: a failing hardware decode stage falls back to software the
 void test('service mode restarts an exited decoder with backoff and counts the restarts', async () => {
   const events: DecoderEvent[] = [];
   let frames = 0;
-  const decoder = new Decoder({
-    name: 'cam2',
-    input: decoderInputFrom(clip),
-    strategy: 'all',
-    fps: 10,
-    width: 32,
-    height: 32,
-    hwaccel: new HwaccelFallback({ mode: 'none', reason: 'test' }, 60_000),
-    restart: true,
-    stallMs: 20_000,
-    startMs: 20_000,
-    backoff: { initialMs: 50, maxMs: 100, resetAfterMs: 60_000 },
-    logger: pino({ level: 'silent' }),
-    onFrame: () => frames++,
-    onEvent: (event) => events.push(event),
-  });
+  const decoder = new Decoder(
+    fileDecoderOptions(clip, {
+      name: 'cam2',
+      fps: 10,
+      width: 32,
+      height: 32,
+      restart: true,
+      backoff: { initialMs: 50, maxMs: 100, resetAfterMs: 60_000 },
+      onFrame: () => frames++,
+      onEvent: (event) => events.push(event),
+    }),
+  );
   decoder.start();
   const deadline = Date.now() + 15_000;
   while (decoder.restarts < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));

@@ -23,11 +23,9 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
-import { silentLogger } from '../../common/log.ts';
-import type { DecoderOptions } from '../../detector/decode/decoder.ts';
 import { chooseStrategy, type DecodeStrategy, type DecoderInput } from '../../detector/decode/decoder-args.ts';
-import { HwaccelFallback } from '../../detector/decode/hwaccel.ts';
 import { probeKeyframeInterval } from '../../detector/decode/stream-probe.ts';
+import { decoderTestOptions } from '../../detector/test/clips.ts';
 import { runDecoder, type DecoderRun } from '../../detector/test/decoder-run.ts';
 import { publishClip } from '../../test/support/publish-clip.ts';
 import { startRtspStandIn, type RtspStandIn } from '../../test/support/rtsp-stand-in.ts';
@@ -49,21 +47,7 @@ function percentile(sorted: number[], p: number): number {
 
 /** A keyframes decoder until `count` frames came (bounded); when it started and what it delivered. */
 function keyframeRun(input: DecoderInput, count: number, modelSize: number): Promise<DecoderRun> {
-  const options: DecoderOptions = {
-    name: 'bench-latency',
-    input,
-    strategy: 'keyframes',
-    fps: FPS / GOP,
-    width: modelSize,
-    height: modelSize,
-    hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
-    restart: false,
-    stallMs: 20_000,
-    startMs: 20_000,
-    backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 },
-    logger: silentLogger(),
-    onFrame: () => undefined,
-  };
+  const options = decoderTestOptions(input, { name: 'bench-latency', strategy: 'keyframes', fps: FPS / GOP, width: modelSize, height: modelSize, backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 }, onFrame: () => undefined });
   return runDecoder(options, count, (count + 4) * (GOP / FPS) * 1000);
 }
 
