@@ -5,10 +5,14 @@
  * common/lifecycle/.
  */
 
-/** A bounded wait ran out. `what` names the wait ("mediamtx stop", "MQTT publish"). */
+/**
+ * A bounded wait ran out. `what` names the wait ("mediamtx stop", "MQTT publish"). Its code is the
+ * shared error table's `timeout` (504 over HTTP, `timeout` over MQTT/NATS), so every transport maps
+ * it without a wrapper of its own.
+ */
 export class DeadlineError extends Error {
   override readonly name = 'DeadlineError';
-  readonly code = 'deadline';
+  readonly code = 'timeout';
   constructor(
     readonly what: string,
     readonly ms: number,

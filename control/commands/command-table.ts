@@ -12,9 +12,9 @@
  */
 import { z } from 'zod';
 import type { DetectControl, StreamControl } from './controls.ts';
-import { CommandError, errorCodeOf, errorReply, okReply, requestIdOf, type ReplyEnvelope } from './envelope.ts';
+import { errorCodeOf, errorReply, okReply, requestIdOf, type ReplyEnvelope } from './envelope.ts';
 import type { CommandMetrics, CommandTransport } from './metrics.ts';
-import { deadline, DeadlineError } from '../../common/lifecycle/deadline.ts';
+import { deadline } from '../../common/lifecycle/deadline.ts';
 
 /** Every command name; `stream.*` need a StreamControl, `detect.*` a DetectControl. */
 export const COMMANDS = [
@@ -181,7 +181,7 @@ export class CommandTable {
   }
 
   #runOne(camera: string, handler: Handler): Promise<unknown> {
-    const call = withDeadline(Promise.resolve().then(() => handler(camera)), this.#timeoutMs, camera);
+    const call = deadline(Promise.resolve().then(() => handler(camera)), this.#timeoutMs, `command for ${camera}`);
     const calls = this.#inFlight.get(camera) ?? new Set<Promise<unknown>>();
     this.#inFlight.set(camera, calls);
     calls.add(call);
@@ -202,15 +202,5 @@ export class CommandTable {
   #errorEnvelope(error: unknown, id?: string | number): ReplyEnvelope {
     const message = error instanceof Error ? error.message : String(error);
     return errorReply(errorCodeOf(error) ?? 'internal', message, id);
-  }
-}
-
-/** Rejects with a `timeout` CommandError when `work` has not settled after `ms`. */
-async function withDeadline<T>(work: Promise<T>, ms: number, camera: string): Promise<T> {
-  try {
-    return await deadline(work, ms, `command for ${camera}`);
-  } catch (error) {
-    if (error instanceof DeadlineError) throw new CommandError('timeout', `command for ${camera} did not finish within ${ms} ms`);
-    throw error;
   }
 }
