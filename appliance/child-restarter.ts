@@ -16,6 +16,12 @@ export interface ChildRestarterOptions {
   /** Every start and every observed exit (for logs and the demo's status line). */
   onStart?: (child: SupervisedChild, run: number) => void;
   onExit?: (exit: ChildExit, nextDelayMs: number | undefined) => void;
+  /**
+   * Clean-up after every exit, awaited before the next start (e.g. ending what the dead child left
+   * behind), so the next child never races it. It must be bounded; a rejection is not a failure of
+   * the loop (the caller logs its own).
+   */
+  afterExit?: (exit: ChildExit) => Promise<void>;
 }
 
 export class ChildRestarter {
@@ -67,6 +73,7 @@ export class ChildRestarter {
     this.#options.onStart?.(child, start);
     const exit = await child.exited;
     this.#lastExit = exit;
+    await this.#options.afterExit?.(exit).catch(() => undefined);
     if (signal.aborted) {
       this.#options.onExit?.(exit, undefined);
       return { end: true };

@@ -190,17 +190,20 @@ function startDetector(options: UpOptions, prepared: Prepared, env: NodeJS.Proce
       if (current !== undefined) registry.add(current, 'detector');
       log.info({ pid: child.pid, run }, 'detector started');
     },
+    // A detector that died (SIGKILL, OOM) leaves its decoders running, reparented to init, until
+    // their next write fails: end them from the detector's own registry before the next detector
+    // starts (awaited by the restarter, so the sweep never deletes the new detector's registry).
+    afterExit: async () => {
+      try {
+        const { killed } = await killOrphans(prepared.config.state_dir, log, 2000, DETECTOR_CHILDREN_FILE);
+        if (killed.length > 0) log.warn({ count: killed.length }, 'ended the decoders of the detector that exited');
+      } catch (error) {
+        log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not end the exited detector\'s decoders');
+      }
+    },
     onExit: (exit, delay) => {
       if (current !== undefined) registry.remove(current);
       current = undefined;
-      // A detector that died (SIGKILL, OOM) leaves its decoders running, reparented to init, until
-      // their next write fails: end them now from the detector's own registry (SIGKILL is sent
-      // before this call's first await; the rest only waits, bounded, for them to be gone).
-      void killOrphans(prepared.config.state_dir, log, 2000, DETECTOR_CHILDREN_FILE)
-        .then(({ killed }) => {
-          if (killed.length > 0) log.warn({ count: killed.length }, 'ended the decoders of the detector that exited');
-        })
-        .catch((error: unknown) => log.warn({ err: error instanceof Error ? error.message : String(error) }, 'could not end the exited detector\'s decoders'));
       if (delay === undefined) return;
       const how = exit.spawnError ? `could not start (${exit.spawnError.message})` : `exited (code ${String(exit.code)}, signal ${String(exit.signal)})`;
       log.warn({ code: exit.code, signal: exit.signal, restart_in_ms: delay }, `detector ${how}; the streams keep running, restarting in ${delay} ms`);
