@@ -24,6 +24,8 @@ export async function run(argv: string[]): Promise<number> {
   const notify = new SdNotify({ onProblem: (message) => logger.warn({ component: 'sd-notify' }, message) });
   const signals = handleShutdownSignals({
     stop: async () => ((await detector.stop()).drained ? 0 : 1),
+    // The service's drain and the outbox flush are each bounded by shutdown_timeout; this backs both.
+    timeoutMs: 2 * config.shutdown_timeout + 1000,
     // The decoders are being stopped by the first signal's drain; give it a second before leaving.
     kill: () => undefined,
     exitDelayMs: 1000,
