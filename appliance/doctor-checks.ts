@@ -27,8 +27,6 @@ export interface CheckContext {
   env: NodeJS.ProcessEnv;
   /** Deadline for each external command or connection. */
   timeoutMs: number;
-  /** The repository (installation) root. */
-  repoRoot: string;
   devDri: string;
   /** Seconds of packets ffprobe reads from each camera input (default in doctor-inputs.ts). */
   probeWindowSec?: number;

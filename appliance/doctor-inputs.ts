@@ -14,9 +14,9 @@ import { probeInput, type Gop, type ProbeOutcome, type StreamFacts } from './doc
 import { redactText } from '../common/redact.ts';
 
 /** Wider than this, a detect input costs decode time for no detection gain (the model sees 640 px). */
-export const DETECT_MAX_WIDTH = 1280;
+const DETECT_MAX_WIDTH = 1280;
 /** Keyframes further apart than this delay every viewer start and every detector (re)start. */
-export const GOP_MAX_SECONDS = 4;
+const GOP_MAX_SECONDS = 4;
 /** Seconds of packets read per input by default. */
 export const DEFAULT_PROBE_WINDOW_SEC = 6;
 
@@ -24,7 +24,7 @@ const SUBSTREAM_HINT = "add the camera's sub-stream (e.g. 640×360) as a second 
 const GOP_HINT = `set the camera's keyframe (I-frame) interval to ${GOP_MAX_SECONDS} s or less (e.g. twice its fps, in frames)`;
 
 /** What the detector decodes for this input: the gateway's transcode when it reads the republished stream. */
-export function detectGeometry(camera: CameraConfig, facts: Pick<StreamFacts, 'width' | 'height'>): { width: number; height: number; transcoded: boolean } {
+function detectGeometry(camera: CameraConfig, facts: Pick<StreamFacts, 'width' | 'height'>): { width: number; height: number; transcoded: boolean } {
   const readsRepublished = !hasSeparateDetectInput(camera) && (camera.detect?.read_from ?? 'mediamtx') === 'mediamtx';
   const t = camera.transcode;
   if (!readsRepublished || camera.video !== 'h264' || (t?.width === undefined && t?.height === undefined)) return { ...facts, transcoded: false };
@@ -45,14 +45,14 @@ function describeGop(gop: Gop | undefined): string {
 }
 
 /** "h264 High, 1920×1080, 25 fps, GOP 50 frames (2.0 s), no B-frames". */
-export function describeFacts(facts: StreamFacts): string {
+function describeFacts(facts: StreamFacts): string {
   const codec = facts.profile ? `${facts.codec} ${facts.profile}` : facts.codec;
   const fps = facts.fps !== undefined ? `${Number(facts.fps.toFixed(1))} fps` : 'fps unknown';
   return `${codec}, ${facts.width}×${facts.height}, ${fps}, ${describeGop(facts.gop)}, ${facts.bFrames ? 'B-frames' : 'no B-frames'}`;
 }
 
 /** The problems with one probed input, each with what to do about it. */
-export function inputFindings(camera: CameraConfig, input: CameraInput, facts: StreamFacts, detectActive: boolean): Array<{ problem: string; hint: string }> {
+function inputFindings(camera: CameraConfig, input: CameraInput, facts: StreamFacts, detectActive: boolean): Array<{ problem: string; hint: string }> {
   const findings: Array<{ problem: string; hint: string }> = [];
   if (detectActive && input.roles.includes('detect')) {
     const decoded = detectGeometry(camera, facts);
@@ -79,7 +79,7 @@ export function inputFindings(camera: CameraConfig, input: CameraInput, facts: S
 }
 
 /** "front_door input 1 [detect]". */
-export function inputLabel(camera: Pick<CameraConfig, 'id'>, input: CameraInput): string {
+function inputLabel(camera: Pick<CameraConfig, 'id'>, input: CameraInput): string {
   return `${camera.id} input ${input.index} [${input.roles.join(', ')}]`;
 }
 

@@ -1,6 +1,4 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { ConfigError, loadConfigFile, parseConfig } from '../common/config/load.ts';
 import type { LookoutConfig } from '../common/config/schema.ts';
 import { checkBrokers, checkDevDri, checkFfmpeg, checkMediamtx, checkModel, checkNode, checkPorts, type CheckContext, type CheckResult } from './doctor-checks.ts';
@@ -28,7 +26,6 @@ export interface DoctorReport {
   fail: number;
 }
 
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
 function loadForDoctor(options: DoctorOptions, env: NodeJS.ProcessEnv): { config: LookoutConfig; check: CheckResult } {
   const defaults = () => parseConfig({}, { env });
@@ -54,7 +51,6 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     config,
     env,
     timeoutMs: options.timeoutMs ?? 5000,
-    repoRoot: REPO_ROOT,
     devDri: options.devDri ?? '/dev/dri',
     ...(options.probeWindowSec !== undefined ? { probeWindowSec: options.probeWindowSec } : {}),
   };

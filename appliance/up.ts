@@ -57,7 +57,7 @@ export class UpConfigError extends Error {
 }
 
 /** The registry of the processes `up` itself supervises (the gateway's pipelines have children.json). */
-export const UP_CHILDREN_FILE = 'up-children.json';
+const UP_CHILDREN_FILE = 'up-children.json';
 
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const LOOKOUT_BIN = join(REPO_ROOT, 'bin', 'lookout.js');

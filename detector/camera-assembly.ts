@@ -35,7 +35,9 @@ export interface CameraParts {
 
 export async function assembleCamera(camera: CameraConfig, parts: CameraParts): Promise<CameraDetector> {
   const { config, logger, pool, scheduler, tracker, env, pictures, children, metrics } = parts;
-  const detect = camera.detect ?? { fps: 5, decode: 'auto' as const, read_from: 'mediamtx' as const };
+  // Only cameras with detection on are assembled (service.ts), so `detect` is there.
+  const detect = camera.detect;
+  if (!detect) throw new Error(`camera ${camera.id} has no detect section`);
   const input = cameraDecoderInput(config, camera);
   const decoderSettings = detectorDecoderSettings(config);
   const geometry = cameraGeometry(config, camera, { logger, onHeld: () => metrics.held.inc({ camera: camera.id }), children });

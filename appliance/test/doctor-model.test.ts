@@ -9,7 +9,6 @@ const context = (raw: Record<string, unknown>): CheckContext => ({
   config: parseConfig(raw, { env: {} }),
   env: {},
   timeoutMs: 5000,
-  repoRoot: process.cwd(),
   devDri: '/nonexistent',
 });
 

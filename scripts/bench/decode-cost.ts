@@ -4,6 +4,7 @@
  * ffmpegs), so the whole group is summed; a lone leader's own utime+stime would miss the ffmpegs
  * under `sh`. Shared by bench:detector (1080p) and bench:decode (the detect sub-stream).
  */
+import { sleep } from '../../common/lifecycle/sleep.ts';
 import { silentLogger } from '../../common/log.ts';
 import { groupMembers } from '../../common/proc.ts';
 import { Decoder } from '../../detector/decode/decoder.ts';
@@ -54,13 +55,13 @@ export async function decodeCost(options: DecodeCostOptions): Promise<{ core: nu
   });
   decoder.start();
   try {
-    await new Promise((resolve) => setTimeout(resolve, (options.warmupSeconds ?? 1.5) * 1000));
+    await sleep((options.warmupSeconds ?? 1.5) * 1000);
     const pid = decoder.pid;
     if (pid === undefined) throw new Error(`decoder (${options.strategy}) is not running`);
     const cpu0 = groupCpuSeconds(pid);
     const frames0 = frames;
     const t0 = performance.now();
-    await new Promise((resolve) => setTimeout(resolve, options.seconds * 1000));
+    await sleep(options.seconds * 1000);
     const cpu1 = groupCpuSeconds(pid);
     const wall = (performance.now() - t0) / 1000;
     if (decoder.pid !== pid) throw new Error(`decoder (${options.strategy}) restarted while measured`);
