@@ -2,12 +2,31 @@ import { Worker } from 'node:worker_threads';
 import { deadline, DeadlineError } from '../../common/lifecycle/deadline.ts';
 import { ModelError } from './errors.ts';
 import type { WorkerInit, WorkerMessage } from './worker-protocol.ts';
+import { currentWorkerBundle } from './worker-bundle-check.mjs';
 
 export type ReadyMessage = Extract<WorkerMessage, { type: 'ready' }>;
 
-/** Starts one inference worker thread (through the tsx bootstrap, see worker-boot.mjs). */
+/** The committed worker bundle's URL when it matches its sources; decided once per process. */
+let bootBundle: string | null | undefined;
+
+function workerBundleHref(): string | undefined {
+  if (bootBundle === undefined) {
+    const found = currentWorkerBundle(new URL('./dist/', import.meta.url));
+    bootBundle = 'url' in found ? found.url.href : null;
+    if ('reason' in found) {
+      process.emitWarning(`inference workers run their TypeScript through tsx (~35 MB more each): ${found.reason}; rebuild with: node --import tsx detector/model/worker-bundle.ts`, { code: 'LOOKOUT_WORKER_BUNDLE' });
+    }
+  }
+  return bootBundle ?? undefined;
+}
+
+/**
+ * Starts one inference worker thread (worker-boot.mjs). Whether it runs the committed bundle or the
+ * sources through tsx is decided here, once per process (the sources hashed once, a stale bundle
+ * reported once), and handed to the worker.
+ */
 export function spawnInferenceWorker(init: WorkerInit): Worker {
-  return new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: init });
+  return new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { ...init, bootBundle: workerBundleHref() } });
 }
 
 /**
