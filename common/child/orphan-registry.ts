@@ -4,6 +4,7 @@ import { sleep } from '../lifecycle/sleep.ts';
 import { descendants, groupMembers, isAlive, readStartTime } from '../proc.ts';
 import type { Logger } from '../log.ts';
 import { ensurePrivateDirSync } from '../private-files.ts';
+import { signalPidGroup } from './process-group.ts';
 
 /**
  * Children outlive a gateway that is SIGKILLed (nothing runs on SIGKILL, and execa-style cleanup
@@ -161,7 +162,7 @@ export async function killOrphans(stateDir: string, logger?: Logger, waitMs = 20
     }
     // Descendants first (read while the record is alive): once it dies they are re-parented.
     for (const pid of [...descendants(record.pid), record.pid]) {
-      killGroup(pid);
+      signalPidGroup(pid, 'SIGKILL');
       ended.push(pid);
     }
     result.killed.push(record);
@@ -173,17 +174,4 @@ export async function killOrphans(stateDir: string, logger?: Logger, waitMs = 20
   }
   rmSync(join(stateDir, registryFile), { force: true });
   return result;
-}
-
-/** SIGKILL to the process group led by `pid`, or to `pid` alone when it leads none. */
-function killGroup(pid: number): void {
-  try {
-    process.kill(-pid, 'SIGKILL');
-  } catch {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // It ended between the check and the signal.
-    }
-  }
 }

@@ -7,20 +7,31 @@ import type { ChildProcess } from 'node:child_process';
 import { sleep } from '../lifecycle/sleep.ts';
 import { groupMembers } from '../proc.ts';
 
-/** Sends `signal` to the group led by `child`; the leader alone when the group is gone. False if nothing was there. */
-export function signalGroup(child: ChildProcess | undefined, signal: NodeJS.Signals): boolean {
-  const pid = child?.pid;
-  if (pid === undefined) return false;
+/** Sends `signal` to the process group led by `pid`, or to `pid` alone when it leads none. False if nothing was there. */
+export function signalPidGroup(pid: number, signal: NodeJS.Signals): boolean {
   try {
     process.kill(-pid, signal);
     return true;
   } catch {
     try {
-      child?.kill(signal);
+      process.kill(pid, signal);
       return true;
     } catch {
-      return false;
+      return false; // it ended between the check and the signal
     }
+  }
+}
+
+/** Sends `signal` to the group led by `child`; the leader alone when the group is gone. False if nothing was there. */
+export function signalGroup(child: ChildProcess | undefined, signal: NodeJS.Signals): boolean {
+  const pid = child?.pid;
+  if (pid === undefined) return false;
+  if (signalPidGroup(pid, signal)) return true;
+  try {
+    child?.kill(signal);
+    return true;
+  } catch {
+    return false;
   }
 }
 
