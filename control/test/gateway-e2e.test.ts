@@ -55,7 +55,7 @@ void test('pause/resume over MQTT and NATS drive real pipeline children; stream 
     logger: silentLogger(),
   });
   t.after(async () => {
-    await manager.shutdown(5000);
+    await manager.stop(5000);
     rmSync(managerDir, { recursive: true, force: true });
   });
   const config = testConfig({ stateDir: tempDir(t), mqttUrl: mosquitto.url, natsUrl: nats.url });

@@ -62,7 +62,6 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
   readonly #registry: ChildRegistry;
   readonly #restarts = new Map<RestartReason, number>(RESTART_REASONS.map((reason) => [reason, 0]));
   #stalls = 0;
-  #closed = false;
   readonly #state = new ServiceState('pipeline manager');
 
   constructor(private readonly options: PipelineManagerOptions) {
@@ -83,7 +82,7 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
           registry: this.#registry,
           logger: options.logger,
           paused: desired.isPaused(camera.id),
-          isClosed: () => this.#closed,
+          isClosed: () => this.#stopBegun,
           onState: (status) => this.emit('state', status),
           onRestart: (reason) => this.#countRestart(camera.id, reason),
           onStall: () => {
@@ -93,7 +92,7 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
         }),
       );
     }
-    this.#commands = new CameraCommands({ pipeline: (id) => this.#get(id), pool: this.#pool, queue: this.#queue, desired, isClosed: () => this.#closed });
+    this.#commands = new CameraCommands({ pipeline: (id) => this.#get(id), pool: this.#pool, queue: this.#queue, desired, isClosed: () => this.#stopBegun });
   }
 
   /**
@@ -105,10 +104,10 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
     const { killed } = await killOrphans(this.options.stateDir, this.options.logger);
     if (killed.length > 0) this.options.logger.warn({ count: killed.length }, 'ended children left by a previous run');
     for (const pipeline of this.#pipelines.values()) {
-      if (this.#closed) break;
+      if (this.#stopBegun) break;
       if (pipeline.mode === 'always' && pipeline.wanted && !pipeline.active) pipeline.startRun();
     }
-    if (!this.#closed) this.#state.started();
+    if (!this.#stopBegun) this.#state.started();
   }
 
   /** Stops the camera's child and keeps it stopped; resolves when the child is gone and its slot free. */
@@ -171,9 +170,9 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
     return this.#stalls;
   }
 
-  /** True once stop() was called. */
-  get stopping(): boolean {
-    return this.#closed;
+  /** True from the moment stop() begins (the lifecycle's stop signal, aborted before the drain runs). */
+  get #stopBegun(): boolean {
+    return this.#state.signal.aborted;
   }
 
   /** Resolves once stop() has finished (every child gone or killed). */
@@ -186,15 +185,7 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
    * 80 % of it, children still alive get SIGKILL. Memoized: a second call gets the first promise.
    */
   stop(deadlineMs: number): Promise<void> {
-    return this.#state.stop(() => {
-      this.#closed = true;
-      return stopAllPipelines({ pipelines: [...this.#pipelines.values()], pool: this.#pool, queue: this.#queue, deadlineMs });
-    });
-  }
-
-  /** Old name of stop(). */
-  shutdown(deadlineMs: number): Promise<void> {
-    return this.stop(deadlineMs);
+    return this.#state.stop(() => stopAllPipelines({ pipelines: [...this.#pipelines.values()], pool: this.#pool, queue: this.#queue, deadlineMs }));
   }
 
   /** Second signal: SIGKILL every child's process group now (exits are still observed and leases released). */

@@ -102,7 +102,7 @@ void test('a state dir owned by another live gateway is refused and its children
     });
     assert.equal(isAlive(itsChild.pid), true);
     assert.deepEqual(tm.manager.liveChildren(), []);
-    await tm.manager.shutdown(1000);
+    await tm.manager.stop(1000);
   } finally {
     await killAndReap(otherGateway);
     await killAndReap(itsChild);

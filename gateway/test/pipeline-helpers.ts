@@ -53,7 +53,7 @@ export function makeManager(options: Partial<PipelineManagerOptions> & Pick<Pipe
     stateDir,
     seenPids,
     async close() {
-      await manager.shutdown(5000);
+      await manager.stop(5000);
       rmSync(stateDir, { recursive: true, force: true });
     },
   };

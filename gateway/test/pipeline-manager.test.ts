@@ -328,7 +328,7 @@ void test('shutdown stops every pipeline concurrently and resolves within the de
   await waitFor('all running', () => manager.status().every((status) => status.state === 'running'));
   const pids = manager.liveChildren();
   const started = Date.now();
-  await manager.shutdown(1000);
+  await manager.stop(1000);
   const took = Date.now() - started;
   assert.ok(took < 1600, `shutdown took ${took} ms`);
   await waitFor('children gone', () => pids.every((pid) => !isAlive(pid)));
