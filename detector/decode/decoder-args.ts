@@ -68,6 +68,16 @@ export function inputArgs(input: DecoderInput, ioTimeoutMs: number): string[] {
 }
 
 /**
+ * The same input options for a one-shot ffprobe (no `-re` or `-stream_loop`: a probe reads a file
+ * once, as fast as it can), announcing itself with `userAgent` on RTSP/HTTP.
+ */
+export function probeInputArgs(input: DecoderInput, ioTimeoutMs: number, userAgent?: string): string[] {
+  const args = inputArgs(input.kind === 'file' ? { ...input, loop: false, realtime: false } : input, ioTimeoutMs);
+  if (userAgent === undefined || (input.kind !== 'rtsp' && input.kind !== 'http')) return args;
+  return [...args.slice(0, -2), '-user_agent', userAgent, ...args.slice(-2)];
+}
+
+/**
  * Keeps only key frames (the demux stage also passes the packets that flush the reorder buffer) and,
  * with an fps, at most `fps` of them per second without duplicating any.
  */

@@ -5,7 +5,7 @@
  */
 import { execa } from 'execa';
 import { whileRecorded, type ChildRecorder } from '../../common/child/recorded-run.ts';
-import { PROTOCOL_WHITELIST, type DecoderInput } from './decoder-args.ts';
+import { probeInputArgs, type DecoderInput } from './decoder-args.ts';
 
 /** Longest seconds between keyframes in the first packets of `input`, or undefined if unknown. */
 export async function probeKeyframeInterval(
@@ -21,21 +21,16 @@ export async function probeKeyframeInterval(
 ): Promise<number | undefined> {
   const windowSec = options.windowSec ?? 6;
   const timeoutMs = options.timeoutMs ?? 8000;
-  const whitelist = PROTOCOL_WHITELIST[input.kind];
-  const source =
-    input.kind === 'file' ? `file:${input.path}` : input.kind === 'v4l2' ? undefined : input.url;
-  if (source === undefined) return undefined;
+  // The keyframe probe never opens a capture device (that would take it from the decoder).
+  if (input.kind === 'v4l2') return undefined;
   const args = [
     '-v', 'error',
-    ...(whitelist ? ['-protocol_whitelist', whitelist] : []),
     // A socket timeout of its own: a probe outliving a killed detector still ends.
-    ...(input.kind === 'rtsp' ? ['-rtsp_transport', input.transport, '-timeout', String(timeoutMs * 1000)] : []),
-    ...(input.kind === 'http' || input.kind === 'rtmp' ? ['-rw_timeout', String(timeoutMs * 1000)] : []),
+    ...probeInputArgs(input, timeoutMs),
     '-select_streams', 'v:0',
     '-read_intervals', `%+${windowSec}`,
     '-show_entries', 'packet=pts_time,flags',
     '-of', 'csv=p=0',
-    source,
   ];
   let stdout: string;
   try {

@@ -9,7 +9,7 @@
 import { execa } from 'execa';
 import { whileRecorded, type ChildRecorder } from '../../common/child/recorded-run.ts';
 import { secrets } from '../../common/redact.ts';
-import { PROTOCOL_WHITELIST, type DecoderInput } from '../decode/decoder-args.ts';
+import { probeInputArgs, type DecoderInput } from '../decode/decoder-args.ts';
 import type { Size } from './stream-geometry.ts';
 
 /** The User-Agent of the probe's RTSP/HTTP requests. */
@@ -33,24 +33,7 @@ export interface VideoSizeProbeOptions {
 
 /** ffprobe's arguments for `input` (exported for tests). */
 export function videoSizeProbeArgs(input: DecoderInput, timeoutMs: number): string[] {
-  const whitelist = PROTOCOL_WHITELIST[input.kind];
-  const micros = String(Math.round(timeoutMs * 1000));
-  const guard = whitelist ? ['-protocol_whitelist', whitelist] : [];
-  const source = (() => {
-    switch (input.kind) {
-      case 'rtsp':
-        return [...guard, '-rtsp_transport', input.transport, '-timeout', micros, '-user_agent', PROBE_USER_AGENT, '-i', input.url];
-      case 'http':
-        return [...guard, '-rw_timeout', micros, '-user_agent', PROBE_USER_AGENT, '-i', input.url];
-      case 'rtmp':
-        return [...guard, '-rw_timeout', micros, '-i', input.url];
-      case 'file':
-        return [...guard, '-i', `file:${input.path}`];
-      case 'v4l2':
-        return ['-f', 'v4l2', '-i', input.device];
-    }
-  })();
-  return ['-v', 'error', ...source, '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'json'];
+  return ['-v', 'error', ...probeInputArgs(input, timeoutMs, PROBE_USER_AGENT), '-select_streams', 'v:0', '-show_entries', 'stream=width,height', '-of', 'json'];
 }
 
 /** The first video stream's width and height; rejects with VideoSizeProbeError. */
