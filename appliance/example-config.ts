@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../common/package-root.ts';
 
 /** deploy/lookout.example.yml, the commented example covering every option. */
-export const EXAMPLE_CONFIG_PATH = join(dirname(fileURLToPath(import.meta.url)), '..', 'deploy', 'lookout.example.yml');
+export const EXAMPLE_CONFIG_PATH = packagePath('deploy', 'lookout.example.yml');
 
 /** Environment the example's `${NAME}` references need (dummy values, for validation and tests). */
 export const EXAMPLE_ENV: Readonly<Record<string, string>> = {

@@ -6,6 +6,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { settledWithin } from '../../common/lifecycle/deadline.ts';
+import { packagePath } from '../../common/package-root.ts';
 
 export interface CheckpointStats {
   runs: number;
@@ -23,7 +24,7 @@ export class Checkpointer {
   readonly #exited: Promise<void>;
 
   constructor(path: string, intervalMs: number, onFailure: (message: string) => void) {
-    this.#worker = new Worker(new URL('./checkpoint-worker.mjs', import.meta.url), { workerData: { path } });
+    this.#worker = new Worker(packagePath('detector', 'event-store', 'checkpoint-worker.mjs'), { workerData: { path } });
     this.#exited = new Promise((resolve) => this.#worker.once('exit', () => resolve()));
     this.#worker.on('message', (message: { type: string; log?: number; checkpointed?: number; message?: string }) => {
       if (message.type === 'checkpointed') {

@@ -1,4 +1,4 @@
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../common/package-root.ts';
 
 /**
  * The model the detector loads when `detector.model` is not set: a tiny bundled demo network
@@ -6,4 +6,4 @@ import { fileURLToPath } from 'node:url';
  * lives outside test/ so production never depends on test fixtures; `lookout doctor` says when it
  * is the one in use.
  */
-export const DEMO_MODEL_PATH = fileURLToPath(new URL('../../models/demo-boxes-yolov8.onnx', import.meta.url));
+export const DEMO_MODEL_PATH = packagePath('models', 'demo-boxes-yolov8.onnx');

@@ -1,8 +1,10 @@
+import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { packagePath } from '../../common/package-root.ts';
 import { deadline, DeadlineError } from '../../common/lifecycle/deadline.ts';
 import { ModelError } from './errors.ts';
 import type { WorkerInit, WorkerMessage } from './worker-protocol.ts';
-import { currentWorkerBundle } from './worker-bundle-check.mjs';
+import { currentBundle } from '../../common/build/bundle-check.mjs';
 
 export type ReadyMessage = Extract<WorkerMessage, { type: 'ready' }>;
 
@@ -11,7 +13,7 @@ let bootBundle: string | null | undefined;
 
 function workerBundleHref(): string | undefined {
   if (bootBundle === undefined) {
-    const found = currentWorkerBundle(new URL('./dist/', import.meta.url));
+    const found = currentBundle(pathToFileURL(packagePath('detector', 'model', 'dist') + '/'), 'inference-worker.json');
     bootBundle = 'url' in found ? found.url.href : null;
     if ('reason' in found) {
       process.emitWarning(`inference workers run their TypeScript through tsx (~35 MB more each): ${found.reason}; rebuild with: node --import tsx detector/model/worker-bundle.ts`, { code: 'LOOKOUT_WORKER_BUNDLE' });
@@ -26,7 +28,7 @@ function workerBundleHref(): string | undefined {
  * reported once), and handed to the worker.
  */
 export function spawnInferenceWorker(init: WorkerInit): Worker {
-  return new Worker(new URL('./worker-boot.mjs', import.meta.url), { workerData: { ...init, bootBundle: workerBundleHref() } });
+  return new Worker(packagePath('detector', 'model', 'worker-boot.mjs'), { workerData: { ...init, bootBundle: workerBundleHref() } });
 }
 
 /**

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { BUILD_COMMAND, BUNDLE_FILE, buildWorkerBundle, MANIFEST_FILE, WORKER_DIST_DIR, WORKER_SOURCE } from '../model/worker-bundle.ts';
-import { currentWorkerBundle } from '../model/worker-bundle-check.mjs';
+import { currentBundle } from '../../common/build/bundle-check.mjs';
 
 const DIST_URL = pathToFileURL(`${WORKER_DIST_DIR}/`);
 
@@ -17,7 +17,7 @@ void test(`the committed inference-worker bundle is what its sources build to (r
   for (const file of [BUNDLE_FILE, MANIFEST_FILE]) {
     assert.ok(readFileSync(join(dir, file)).equals(readFileSync(join(WORKER_DIST_DIR, file))), `detector/model/dist/${file} is stale: run ${BUILD_COMMAND}`);
   }
-  const bundle = currentWorkerBundle(DIST_URL);
+  const bundle = currentBundle(DIST_URL, MANIFEST_FILE);
   assert.ok('url' in bundle, `worker-boot.mjs would not use the bundle: ${'reason' in bundle ? bundle.reason : ''}`);
   assert.equal(bundle.url.href, pathToFileURL(join(WORKER_DIST_DIR, BUNDLE_FILE)).href);
   const manifest = JSON.parse(readFileSync(join(WORKER_DIST_DIR, MANIFEST_FILE), 'utf8')) as { sources: Record<string, string> };
@@ -31,11 +31,11 @@ void test('worker-boot falls back to the TypeScript sources when a source differ
   const hash = createHash('sha256').update(readFileSync(WORKER_SOURCE)).digest('hex');
   const write = (sources: Record<string, string>): void => writeFileSync(join(dir, MANIFEST_FILE), JSON.stringify({ bundle: BUNDLE_FILE, sources }));
 
-  assert.match((currentWorkerBundle(dirUrl) as { reason: string }).reason, /no worker bundle manifest/);
+  assert.match((currentBundle(dirUrl, MANIFEST_FILE) as { reason: string }).reason, /no bundle manifest/);
   write({ [WORKER_SOURCE]: hash });
-  assert.equal((currentWorkerBundle(dirUrl) as { url: URL }).url.href, pathToFileURL(join(dir, BUNDLE_FILE)).href);
+  assert.equal((currentBundle(dirUrl, MANIFEST_FILE) as { url: URL }).url.href, pathToFileURL(join(dir, BUNDLE_FILE)).href);
   write({ [WORKER_SOURCE]: hash.replace(/^./, (c) => (c === '0' ? '1' : '0')) });
-  assert.match((currentWorkerBundle(dirUrl) as { reason: string }).reason, /stale: .*inference-worker\.ts changed/);
+  assert.match((currentBundle(dirUrl, MANIFEST_FILE) as { reason: string }).reason, /stale: .*inference-worker\.ts changed/);
   write({ [join(dir, 'gone.ts')]: hash });
-  assert.match((currentWorkerBundle(dirUrl) as { reason: string }).reason, /gone\.ts is gone/);
+  assert.match((currentBundle(dirUrl, MANIFEST_FILE) as { reason: string }).reason, /gone\.ts is gone/);
 });

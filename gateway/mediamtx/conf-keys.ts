@@ -4,10 +4,10 @@
  * (exit 1) and on hot reload (exit 0), so every key we write is checked against this list first.
  */
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { packagePath } from '../../common/package-root.ts';
 import { MediamtxConfigKeyError } from './errors.ts';
 
-export const CONF_KEYS_FILE = fileURLToPath(new URL('./fixtures/mediamtx-conf-keys-v1.20.1.txt', import.meta.url));
+export const CONF_KEYS_FILE = packagePath('gateway', 'mediamtx', 'fixtures', 'mediamtx-conf-keys-v1.20.1.txt');
 
 export interface ConfKeys {
   global: ReadonlySet<string>;

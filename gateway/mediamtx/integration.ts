@@ -14,13 +14,13 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { LookoutConfig } from '../../common/config/schema.ts';
 import type { Logger } from '../../common/log.ts';
 import type { Registry } from 'prom-client';
 import type { RoutePlugin } from '../http-api.ts';
 import type { MediamtxIntegration } from '../service.ts';
 import { ensurePrivateDir } from '../../common/private-files.ts';
+import { packagePath } from '../../common/package-root.ts';
 import { mediamtxAuthPlugin } from './auth-endpoint.ts';
 import { createBootSecrets, DEMAND_SECRET_ENV, type BootSecrets } from './boot-secrets.ts';
 import { DemandLeases, mediamtxDemandPlugin, type DemandSource } from './demand-endpoint.ts';
@@ -31,7 +31,7 @@ import { PublishCredentials } from './publish-credentials.ts';
 import { renderMediamtxConfig } from './render-config.ts';
 import { MediamtxSidecar } from './sidecar.ts';
 
-export const LOOKOUT_BIN = fileURLToPath(new URL('../../bin/lookout.js', import.meta.url));
+export const LOOKOUT_BIN = packagePath('bin', 'lookout.js');
 
 export interface IntegrationOptions {
   logger: Logger;

@@ -5,11 +5,12 @@
  * a temp dir and fails when the committed files are stale. Run: `npm run build:web`.
  */
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { build, type BuildOptions } from 'esbuild';
+import { packagePath } from '../../common/package-root.ts';
 
-export const WEB_SRC_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'src');
+export const WEB_SRC_DIR = packagePath('web', 'src');
 const DEFAULT_OUT = join(WEB_SRC_DIR, '..', 'dist');
 
 const BANNER = '/* Generated from web/src by gateway/web/page-bundle.ts (npm run build:web); do not edit. */\n/* eslint-disable */';

@@ -5,11 +5,11 @@
  * security headers: a CSP without inline script, no sniffing, no referrer, no framing.
  */
 import { readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { packagePath } from '../../common/package-root.ts';
 
-export const WEB_DIST_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'web', 'dist');
+export const WEB_DIST_DIR = packagePath('web', 'dist');
 
 /** The page's files and their content types; nothing else under web/dist is served. */
 export const PAGE_FILES = [
