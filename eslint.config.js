@@ -35,7 +35,7 @@ const handWrittenWaits = [
 ];
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'bin/mediamtx', 'state/**', '.tmp/**'] },
+  { ignores: ['node_modules/**', 'bin/mediamtx', 'state/**', '.tmp/**', 'dist/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -2,6 +2,7 @@ import { accessSync, constants, existsSync, readdirSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { join } from 'node:path';
 import { execa } from 'execa';
+import { describeRuntime, runtimeInfo, type RuntimeInfo } from '../common/runtime-info.ts';
 import type { LookoutConfig } from '../common/config/schema.ts';
 import { deadline } from '../common/lifecycle/deadline.ts';
 import { DEMO_MODEL_PATH } from '../detector/model/demo-model.ts';
@@ -168,9 +169,16 @@ export async function checkBrokers(ctx: CheckContext): Promise<CheckResult[]> {
   );
 }
 
-export function checkNode(): CheckResult {
+/**
+ * Node's version, and how Lookout runs on it: the compiled CLI (a warning when bin/lookout.js fell
+ * back to the sources: dist/cli is missing or stale) and whether this process got the launch tuning.
+ */
+export function checkNode(info: RuntimeInfo = runtimeInfo()): CheckResult {
   const major = Number(process.versions.node.split('.')[0]);
-  return major >= 20 ? result('node', 'ok', `v${process.versions.node} (${process.arch})`) : result('node', 'fail', `v${process.versions.node}`, 'Node 20 or newer is required.');
+  const detail = `v${process.versions.node} (${process.arch}); ${describeRuntime(info)}`;
+  if (major < 20) return result('node', 'fail', detail, 'Node 20 or newer is required.');
+  if (!info.compiled) return result('node', 'warn', detail, 'npm run build (bash scripts/setup.sh does it): the compiled CLI uses ~30 MB less per process.');
+  return result('node', 'ok', detail);
 }
 
 /** Whether host:port can be bound now (undefined) or why not (EADDRINUSE, EACCES...). */

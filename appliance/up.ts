@@ -1,6 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PACKAGE_ROOT } from '../common/package-root.ts';
+import { LAUNCH_NODE_FLAGS, launchEnv } from '../common/launch-tuning.ts';
 import { freeLoopbackPort } from '../common/net/free-port.ts';
 import { loadConfigFile } from '../common/config/load.ts';
 import type { LookoutConfig } from '../common/config/schema.ts';
@@ -40,7 +42,7 @@ export interface UpOptions {
   env?: NodeJS.ProcessEnv;
   /** How the gateway is started; default the real gateway with its control plane (gateway-runner.ts). */
   gateway?: (config: LookoutConfig, logger: Logger) => Promise<RunningGateway>;
-  /** For tests: the detector command; default `node bin/lookout.js detector --config F`. */
+  /** For tests: the detector command; default `node --max-semi-space-size=1 bin/lookout.js detector --config F` with the launch tuning (common/launch-tuning.ts). */
   detectorCommand?: { command: string; args: string[] };
   /** Demo only: where its state lives (default ./state/demo) and its HTTP port (default 8080; 0 = any). */
   demoStateDir?: string;
@@ -59,7 +61,7 @@ export class UpConfigError extends Error {
 /** The registry of the processes `up` itself supervises (the gateway's pipelines have children.json). */
 const UP_CHILDREN_FILE = 'up-children.json';
 
-const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+const REPO_ROOT = PACKAGE_ROOT;
 const LOOKOUT_BIN = join(REPO_ROOT, 'bin', 'lookout.js');
 
 interface Prepared {
@@ -100,7 +102,7 @@ async function prepare(options: UpOptions, env: NodeJS.ProcessEnv): Promise<Prep
 }
 
 function detectorEnv(env: NodeJS.ProcessEnv, demo: boolean): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = { ...env };
+  const out = launchEnv(env);
   // The detector is not the unit's main process: it must not answer systemd's watchdog for us.
   for (const key of SD_NOTIFY_ENV) delete out[key];
   if (demo) out.LOOKOUT_LOG_LEVEL ??= 'warn';
@@ -170,7 +172,7 @@ export async function runUp(options: UpOptions): Promise<number> {
 }
 
 function startDetector(options: UpOptions, prepared: Prepared, env: NodeJS.ProcessEnv, notify: SdNotify): ChildRestarter {
-  const command = options.detectorCommand ?? { command: process.execPath, args: [LOOKOUT_BIN, 'detector', '--config', prepared.configFile] };
+  const command = options.detectorCommand ?? { command: process.execPath, args: [...LAUNCH_NODE_FLAGS, LOOKOUT_BIN, 'detector', '--config', prepared.configFile] };
   const log = options.logger.child({ component: 'detector-supervisor' });
   const registry = new ChildRegistry(prepared.config.state_dir, UP_CHILDREN_FILE, 'lookout up');
   let current: number | undefined;

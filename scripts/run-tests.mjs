@@ -130,6 +130,13 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// Tests run bin/lookout.js, which runs the compiled CLI (dist/cli) when it matches the sources:
+// compile it first when stale, so they exercise what users run and not the tsx fallback.
+const build = spawnSync(process.execPath, ['--import', 'tsx', 'cli/build.ts', '--if-stale'], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
+if (build.status !== 0) {
+  console.error(`run-tests: compiling the CLI (node --import tsx cli/build.ts) failed:\n${build.stderr ?? build.error}`);
+  process.exit(1);
+}
 const runs = [];
 for (const node of plan.binaries) runs.push(await runOn(node, files));
 for (const run of runs) {

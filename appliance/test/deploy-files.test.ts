@@ -4,6 +4,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
+import { LAUNCH_ENV, LAUNCH_NODE_FLAGS } from '../../common/launch-tuning.ts';
 
 // No Docker engine here: the Dockerfile and compose file are checked statically.
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -38,7 +39,11 @@ void test('Dockerfile: Debian node 24 base, ffmpeg from apt, npm ci --omit=dev w
   const users = steps.filter((step) => step.op === 'USER').map((step) => step.args);
   assert.ok(users.length > 0 && !['root', '0'].includes(users.at(-1) ?? 'root'), 'runs as non-root');
   const entrypoint = steps.find((step) => step.op === 'ENTRYPOINT')?.args ?? '';
-  assert.match(entrypoint, /^\["\/usr\/bin\/tini", "--", "node"/);
+  assert.deepEqual(JSON.parse(entrypoint), ['/usr/bin/tini', '--', 'node', ...LAUNCH_NODE_FLAGS, '/opt/lookout/bin/lookout.js'], 'ENTRYPOINT runs node with the launch tuning');
+  const envs = steps.filter((step) => step.op === 'ENV').map((step) => step.args);
+  for (const [name, value] of Object.entries(LAUNCH_ENV)) assert.ok(envs.includes(`${name}=${value}`), `ENV ${name}=${value} (the launch tuning)`);
+  assert.ok(runs.includes('node --import tsx cli/build.ts'), 'the image compiles the CLI (dist/cli)');
+  assert.ok(steps.some((step) => step.op === 'COPY' && step.args === 'web/dist ./web/dist'), 'the web page is in the image');
   assert.ok(steps.some((step) => step.op === 'COPY' && step.args === '--from=mediamtx /mediamtx ./bin/mediamtx'));
   for (const step of steps.filter((s) => s.op === 'FROM' || s.op === 'ARG')) assert.doesNotMatch(step.args, /:latest\b/);
   // Every COPY source exists in the repository (a renamed folder must not break the image).
@@ -49,7 +54,7 @@ void test('Dockerfile: Debian node 24 base, ffmpeg from apt, npm ci --omit=dev w
       assert.ok(existsSync(join(ROOT, source)), `COPY source ${source} is missing`);
     }
   }
-  // tsx must be a runtime dependency, or `npm ci --omit=dev` leaves bin/lookout.js without its loader.
+  // tsx must be a runtime dependency: it brings esbuild for cli/build.ts, and bin/lookout.js falls back to it.
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
   assert.ok(pkg.dependencies.tsx, 'tsx in dependencies');
 });

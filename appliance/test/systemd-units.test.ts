@@ -8,6 +8,7 @@ import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { parseDurationMs } from '../../common/duration.ts';
 import { lookoutConfigSchema } from '../../common/config/schema.ts';
+import { LAUNCH_ENV, LAUNCH_NODE_FLAGS } from '../../common/launch-tuning.ts';
 import { parseUnitFile, unitValue } from './unit-file.ts';
 
 const UNITS_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'systemd');
@@ -77,7 +78,10 @@ for (const name of LOOKOUT_UNITS) {
     assert.equal(service('StateDirectoryMode'), '0700');
     assert.deepEqual(unit.get('Service')?.get('DeviceAllow'), ['char-drm rw', 'char-video4linux rw'], '/dev/dri/* and /dev/video* only');
     assert.equal(service('MemoryDenyWriteExecute'), undefined, 'V8 JIT needs W+X');
-    assert.match(service('ExecStart') ?? '', /^\/usr\/bin\/node \/opt\/lookout\/bin\/lookout\.js (gateway|detector) --config \/etc\/lookout\/lookout\.yml$/);
+    const nodeFlags = LAUNCH_NODE_FLAGS.join(' ');
+    assert.match(service('ExecStart') ?? '', new RegExp(`^/usr/bin/node ${nodeFlags} /opt/lookout/bin/lookout\\.js (gateway|detector) --config /etc/lookout/lookout\\.yml$`), 'ExecStart carries the launch tuning');
+    const environment = unit.get('Service')?.get('Environment') ?? [];
+    for (const [name, value] of Object.entries(LAUNCH_ENV)) assert.ok(environment.includes(`${name}=${value}`), `Environment=${name}=${value} (the launch tuning)`);
     assert.equal(unitValue(unit, 'Install', 'WantedBy'), 'multi-user.target');
   });
 }
