@@ -1,7 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { PACKAGE_ROOT } from '../common/package-root.ts';
+import { packagePath } from '../common/package-root.ts';
+import { LOOKOUT_BIN } from '../gateway/mediamtx/integration.ts';
 import { LAUNCH_NODE_FLAGS, launchEnv } from '../common/launch-tuning.ts';
 import { freeLoopbackPort } from '../common/net/free-port.ts';
 import { loadConfigFile } from '../common/config/load.ts';
@@ -61,8 +62,6 @@ export class UpConfigError extends Error {
 /** The registry of the processes `up` itself supervises (the gateway's pipelines have children.json). */
 const UP_CHILDREN_FILE = 'up-children.json';
 
-const REPO_ROOT = PACKAGE_ROOT;
-const LOOKOUT_BIN = join(REPO_ROOT, 'bin', 'lookout.js');
 
 interface Prepared {
   config: LookoutConfig;
@@ -87,7 +86,7 @@ async function prepare(options: UpOptions, env: NodeJS.ProcessEnv): Promise<Prep
     stateDir,
     source: pathToFileURL(clip).href,
     mediamtx: bin !== undefined,
-    ...(bin ? { mediamtxBin: bin, mediamtxBaseConfig: join(REPO_ROOT, 'mediamtx.yml') } : {}),
+    ...(bin ? { mediamtxBin: bin, mediamtxBaseConfig: packagePath('mediamtx.yml') } : {}),
     ...(options.demoHttpPort !== undefined ? { httpPort: options.demoHttpPort } : {}),
     // With a chosen gateway port 0 (tests, several demos), the detector's port is picked freely
     // too, here, so the gateway's proxy for the web page knows where to reach it.

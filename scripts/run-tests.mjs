@@ -134,7 +134,7 @@ if (files.length === 0) {
 // compile it first when stale, so they exercise what users run and not the tsx fallback.
 const build = spawnSync(process.execPath, ['--import', 'tsx', 'cli/build.ts', '--if-stale'], { cwd: REPO, encoding: 'utf8', timeout: 120_000 });
 if (build.status !== 0) {
-  console.error(`run-tests: compiling the CLI (node --import tsx cli/build.ts) failed:\n${build.stderr ?? build.error}`);
+  console.error(`run-tests: compiling the CLI (node --import tsx cli/build.ts) failed: ${build.error?.message ?? `exit ${build.status ?? build.signal}`}\n${build.stderr ?? ''}`);
   process.exit(1);
 }
 const runs = [];

@@ -184,7 +184,7 @@ void test('systemd-analyze security --offline: every unit scores at most 2.5 (wa
 void test('mediamtx.service: a clean environment (no EnvironmentFile); only the render step reads lookout.env', (t) => {
   const unit = parseUnitFile(join(UNITS_DIR, 'mediamtx.service'));
   assert.equal(unit.get('Service')?.get('EnvironmentFile'), undefined, 'mediamtx and every hook would inherit the whole lookout.env');
-  assert.deepEqual(unit.get('Service')?.get('Environment'), ['LOOKOUT_DEMAND_SECRET_FILE=/var/lib/lookout/demand-hook.secret']);
+  assert.deepEqual(unit.get('Service')?.get('Environment'), ['LOOKOUT_DEMAND_SECRET_FILE=/var/lib/lookout/demand-hook.secret', ...Object.entries(LAUNCH_ENV).map(([name, value]) => `${name}=${value}`)], 'the demand secret file and the launch tuning for the demand hooks, nothing else');
   for (const name of LOOKOUT_UNITS) {
     const own = parseUnitFile(join(UNITS_DIR, name));
     assert.deepEqual(own.get('Service')?.get('EnvironmentFile'), ['-/etc/lookout/lookout.env'], `${name} keeps its secrets file`);

@@ -21,6 +21,7 @@ import type { RoutePlugin } from '../http-api.ts';
 import type { MediamtxIntegration } from '../service.ts';
 import { ensurePrivateDir } from '../../common/private-files.ts';
 import { packagePath } from '../../common/package-root.ts';
+import { LAUNCH_ENV } from '../../common/launch-tuning.ts';
 import { mediamtxAuthPlugin } from './auth-endpoint.ts';
 import { createBootSecrets, DEMAND_SECRET_ENV, type BootSecrets } from './boot-secrets.ts';
 import { DemandLeases, mediamtxDemandPlugin, type DemandSource } from './demand-endpoint.ts';
@@ -147,7 +148,8 @@ export function createMediamtxIntegration(config: LookoutConfig, options: Integr
         logger,
         cwd: stateDir,
         apiCredentials: bootSecrets.api,
-        extraEnv: { [DEMAND_SECRET_ENV]: bootSecrets.demandFile },
+        // The demand hooks inherit mediamtx's environment: they get the launch tuning's variables.
+        extraEnv: { ...LAUNCH_ENV, [DEMAND_SECRET_ENV]: bootSecrets.demandFile },
       });
       metrics.watchSidecar(sidecar);
       sidecar.on('exit', (exit) => {

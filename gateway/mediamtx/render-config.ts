@@ -17,6 +17,7 @@ import type { CameraConfig } from '../../common/config/schema-gateway.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { checkConfKeys } from './conf-keys.ts';
 import { MediamtxConfigError } from './errors.ts';
+import { LAUNCH_NODE_FLAGS } from '../../common/launch-tuning.ts';
 
 /** Keys whose values are string enums in mediamtx: a YAML 1.1 boolean here would be refused. */
 const STRING_ENUM_KEYS = ['rtspEncryption', 'rtmpEncryption', 'hlsEncryption', 'logLevel', 'authMethod', 'hlsVariant', 'apiEncryption', 'metricsEncryption', 'webrtcEncryption'];
@@ -61,9 +62,13 @@ export function hookArg(value: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : `'${value.replaceAll("'", "'\\''")}'`;
 }
 
-/** The runOnDemand command for one camera: the demand hook holding a lease from the gateway. */
+/**
+ * The runOnDemand command for one camera: the demand hook holding a lease from the gateway. It lives
+ * as long as someone watches, one per camera, so it starts with the launch tuning's node flags (the
+ * variables come from mediamtx's environment: integration.ts, systemd/mediamtx.service).
+ */
 export function demandCommand(cameraId: string, options: RenderOptions): string {
-  return [options.nodePath ?? process.execPath, options.lookoutBin, 'demand', cameraId, '--gateway', options.gatewayUrl].map(hookArg).join(' ');
+  return [options.nodePath ?? process.execPath, ...LAUNCH_NODE_FLAGS, options.lookoutBin, 'demand', cameraId, '--gateway', options.gatewayUrl].map(hookArg).join(' ');
 }
 
 function pathEntry(camera: CameraConfig, lookout: LookoutConfig, options: RenderOptions): Record<string, unknown> {

@@ -11,6 +11,7 @@ import { parseConfig } from '../../../common/config/load.ts';
 import { checkConfKeys, confKeysV1201, parseConfKeys } from '../conf-keys.ts';
 import { buildMediamtxConfig, demandCommand, hookArg, parseBaseConfig, renderMediamtxConfig } from '../render-config.ts';
 import { MediamtxConfigError, MediamtxConfigKeyError } from '../errors.ts';
+import { LAUNCH_NODE_FLAGS } from '../../../common/launch-tuning.ts';
 
 const BASE_FILE = fileURLToPath(new URL('../../../mediamtx.yml', import.meta.url));
 const LOOKOUT_BIN = '/opt/lookout/bin/lookout.js';
@@ -72,7 +73,7 @@ void test('rendered config: every key valid, types right, quoted enums survive a
   assert.deepEqual(Object.keys(paths).sort(), ['front', 'garage', 'no'], 'one path per enabled camera; "no" stays a string key');
   assert.deepEqual(paths.front, { source: 'publisher', overridePublisher: false });
   const garage = paths.garage!;
-  assert.equal(garage.runOnDemand, '/usr/bin/node /opt/lookout/bin/lookout.js demand garage --gateway http://127.0.0.1:8181');
+  assert.equal(garage.runOnDemand, `/usr/bin/node ${LAUNCH_NODE_FLAGS.join(' ')} /opt/lookout/bin/lookout.js demand garage --gateway http://127.0.0.1:8181`);
   assert.equal(garage.runOnDemandRestart, true);
   assert.equal(garage.runOnDemandStartTimeout, '10s');
   assert.equal(garage.runOnDemandCloseAfter, '10s');
@@ -112,7 +113,7 @@ void test('deprecated keys are accepted with a warning; base "paths" and unquote
 void test('hook arguments: spaces are quoted, "$" is refused (mediamtx expands it even in quotes)', () => {
   assert.equal(hookArg('/opt/my lookout/bin/lookout.js'), "'/opt/my lookout/bin/lookout.js'");
   assert.throws(() => hookArg('/opt/$HOME/x'), /contains "\$"/);
-  assert.match(demandCommand('cam_1', { ...options, lookoutBin: '/a b/lookout.js' }), /^\/usr\/bin\/node '\/a b\/lookout\.js' demand cam_1 /);
+  assert.match(demandCommand('cam_1', { ...options, lookoutBin: '/a b/lookout.js' }), new RegExp(`^/usr/bin/node ${LAUNCH_NODE_FLAGS.join(' ')} '/a b/lookout\\.js' demand cam_1 `));
 });
 
 void test('the key list fixture parses and has its provenance header', async () => {
