@@ -1,13 +1,14 @@
-// One stage of `npm run bench:memory`'s breakdown of `lookout detect`'s memory, in a fresh process:
-// it loads what `lookout detect` loads, in the same order, and prints one JSON line with the RSS
-// after each step (/proc/self/status VmRSS, MB) and the V8 heaps. Plain JavaScript so that the
-// first figure is node itself, before any loader.
+// One stage of `npm run bench:memory`'s breakdown of `lookout detect`'s memory, in a fresh process
+// launched as bin/lookout.js is (the bench passes the launch tuning): it loads what `lookout detect`
+// loads, in the same order, and prints one JSON line with the RSS after each step (/proc/self/status
+// VmRSS, MB) and the V8 heaps. Plain JavaScript so that the first figure is node itself.
 //
 //   node scripts/bench/memory-probe.mjs worker|session MODEL THREADS
 //
-// `worker`: node → tsx registered (as bin/lookout.js does) → the detect command's modules → one
-// inference worker thread started the product's way (worker-boot.mjs) that fails to open a missing
-// model: its isolate, its code and the onnxruntime library, without a session.
+// `worker`: node → bin/lookout.js's check of the compiled CLI → the compiled detect command's
+// modules (dist/cli/commands/detect.mjs) → one inference worker thread started the product's way
+// (worker-boot.mjs) that fails to open a missing model: its isolate, its code and the onnxruntime
+// library, without a session.
 // `session`: the same, but the worker opens MODEL and runs its warm-up inference; then its own V8
 // heap statistics are read inside it (v8.getHeapStatistics()).
 import { readFileSync } from 'node:fs';
@@ -26,13 +27,15 @@ if ((stage !== 'worker' && stage !== 'session') || !model || !threadsText) {
   process.exit(2);
 }
 const steps = { node: rssMb() };
-const { register } = await import('tsx/esm/api');
-register();
-steps.tsx_loader = rssMb();
-await import('../../cli/commands/detect.ts');
+const { currentBundle } = await import('../../common/build/bundle-check.mjs');
+const compiled = currentBundle(new URL('../../dist/cli/', import.meta.url), 'manifest.json');
+if (!('url' in compiled)) {
+  process.stderr.write(`memory-probe: the compiled CLI is not current (${compiled.reason}): npm run build\n`);
+  process.exit(1);
+}
+steps.entry = rssMb();
+await import('../../dist/cli/commands/detect.mjs');
 steps.detect_modules = rssMb();
-// Already loaded by the detect command's modules (the decoder and the pool use it): costs nothing more.
-const { deadline } = await import('../../common/lifecycle/deadline.ts');
 const mainHeapMb = getHeapStatistics().total_heap_size / MB;
 
 // The product's worker entry, with a side channel that reads the worker's own V8 heap: the worker
@@ -54,19 +57,16 @@ const answer = new Promise((resolve, reject) => {
   worker.on('error', reject);
   worker.on('exit', (code) => reject(new Error(`worker exited with code ${code}`)));
 });
-const message = await deadline(answer, 120_000, 'inference worker start');
+// No deadlines here: bench:memory runs this probe with a timeout of its own (execa, 180 s).
+const message = await answer;
 if (stage === 'session' && message.type !== 'ready') throw new Error(`the worker did not open the model: ${message.message}`);
 steps[stage === 'session' ? 'worker_session_warmup' : 'worker_without_session'] = rssMb();
-const workerHeap = await deadline(
-  new Promise((resolve) => {
-    port1.once('message', resolve);
-    port1.postMessage('heap');
-  }),
-  10_000,
-  'worker heap statistics',
-);
+const workerHeap = await new Promise((resolve) => {
+  port1.once('message', resolve);
+  port1.postMessage('heap');
+});
 worker.postMessage({ type: 'retire' });
-await deadline(new Promise((resolve) => worker.once('exit', resolve)), 30_000, 'worker exit');
+await new Promise((resolve) => worker.once('exit', resolve));
 port1.close();
 process.stdout.write(
   `${JSON.stringify({

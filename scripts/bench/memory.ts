@@ -9,7 +9,7 @@
  *    process, reported apart in ffmpeg_child_rss_mb (its VmHWM, read from /proc while it runs);
  *  - ratio = node / peer, against target 1.3;
  *  - node_breakdown: where `lookout detect`'s memory goes, from scripts/bench/memory-probe.mjs in
- *    fresh processes (node itself, the tsx loader, the command's modules, the inference worker
+ *    fresh processes launched like bin/lookout.js (node itself, its check of the compiled CLI, the compiled command's modules, the inference worker
  *    thread with the onnxruntime library, the session with its warm-up run, V8 heaps) and
  *    `running_mb` = the peak of the real run minus the RSS once the model was ready;
  *  - peer: "onnxruntime <version> python <version>", or "unavailable: <why>" (then no peer figure).
@@ -18,13 +18,15 @@
  * The default clip is generated: 1280×720, 25 fps, 20 s (testsrc2, H.264, 2 s GOP).
  */
 import { existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
 import { sleep } from '../../common/lifecycle/sleep.ts';
 import { descendants, groupMembers, listChildren } from '../../common/proc.ts';
 import { autoThreads } from '../../detector/model/cpu-budget.ts';
+import { buildCli, cliBuildIsCurrent } from '../../cli/build.ts';
+import { LAUNCH_NODE_FLAGS, launchEnv } from '../../common/launch-tuning.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const WORK_DIR = join(ROOT, '.tmp', 'bench-memory');
@@ -89,8 +91,9 @@ function commandName(pid: number): string {
 }
 
 /** Runs `command` under `/usr/bin/time -v` in its own process group; watches its ffmpeg children. */
-async function measure(command: string, args: string[]): Promise<Measured> {
+async function measure(command: string, args: string[], env?: Record<string, string>): Promise<Measured> {
   const child = execa('time', ['-v', command, ...args], {
+    ...(env ? { env } : {}),
     detached: true,
     reject: false,
     timeout: RUN_TIMEOUT_MS,
@@ -169,8 +172,9 @@ interface ProbeResult {
   worker_v8_external_mb: number;
 }
 
+/** The probe, launched as bin/lookout.js launches itself (the tuning of its first line). */
 async function probe(stage: 'worker' | 'session', model: string, threads: number): Promise<ProbeResult> {
-  const { stdout } = await execa(process.execPath, [PROBE, stage, model, String(threads)], { timeout: 180_000, cwd: ROOT });
+  const { stdout } = await execa(process.execPath, [...LAUNCH_NODE_FLAGS, PROBE, stage, model, String(threads)], { timeout: 180_000, cwd: ROOT, env: launchEnv(process.env) });
   return JSON.parse(stdout) as ProbeResult;
 }
 
@@ -198,13 +202,22 @@ async function main(): Promise<void> {
   const peer = await peerPython();
   if ('unavailable' in peer) log(`peer unavailable: ${peer.unavailable}`);
 
-  const nodeArgs = [LOOKOUT, 'detect', clip, '--model', model, '--fps', String(fps), '--threads', String(threads), '--motion-gate', 'off'];
+  // `lookout detect` as a user runs it: bin/lookout.js executed (its first line sets the launch
+  // tuning) on the compiled CLI, with this bench's node first on PATH for its `env node`.
+  if (!cliBuildIsCurrent()) {
+    log('compiling the CLI (npm run build)');
+    await buildCli();
+  }
+  const launchPath = { PATH: `${dirname(process.execPath)}:${process.env.PATH ?? '/usr/bin:/bin'}` };
+  const launch = (await execa(LOOKOUT, ['--version'], { env: launchPath, timeout: 60_000 })).stdout.trim();
+  if (!launch.includes(`node ${process.version}: compiled CLI`) || !launch.includes('launch tuning on')) throw new Error(`bin/lookout.js does not run as users run it: ${launch}`);
+  const nodeArgs = ['detect', clip, '--model', model, '--fps', String(fps), '--threads', String(threads), '--motion-gate', 'off'];
   const peerArgs = [PEER, clip, model, '--fps', String(fps), '--threads', String(threads), '--width', String(size.width), '--height', String(size.height)];
   const node: Measured[] = [];
   const python: Measured[] = [];
   for (let i = 0; i < runs; i++) {
     log(`run ${i + 1}/${runs}: lookout detect`);
-    node.push(await measure(process.execPath, nodeArgs));
+    node.push(await measure(LOOKOUT, nodeArgs, launchPath));
     if ('python' in peer) {
       log(`run ${i + 1}/${runs}: python peer`);
       python.push(await measure(peer.python, peerArgs));
@@ -232,8 +245,8 @@ async function main(): Promise<void> {
     target: TARGET,
     node_breakdown: {
       node_mb: step(opened, 'node'),
-      tsx_loader_mb: round(step(opened, 'tsx_loader') - step(opened, 'node')),
-      detect_modules_mb: round(step(opened, 'detect_modules') - step(opened, 'tsx_loader')),
+      entry_mb: round(step(opened, 'entry') - step(opened, 'node')),
+      detect_modules_mb: round(step(opened, 'detect_modules') - step(opened, 'entry')),
       worker_thread_and_ort_library_mb: round(workerThread),
       session_and_warmup_mb: round(ready - step(opened, 'detect_modules') - workerThread),
       running_mb: round(nodePeak - ready),
@@ -244,6 +257,7 @@ async function main(): Promise<void> {
     ffmpeg_child_rss_mb: { node: round(median(node.map((run) => run.ffmpegMb))), peer: python.length > 0 ? round(median(python.map((run) => run.ffmpegMb))) : null },
     peer: 'python' in peer ? `onnxruntime ${peerSummary?.onnxruntime ?? '?'} python ${peerSummary?.python ?? '?'}` : `unavailable: ${peer.unavailable}`,
     node_version: process.version,
+    node_launch: launch,
     node_runs_mb: node.map((run) => round(run.peakMb)),
     peer_runs_mb: python.map((run) => round(run.peakMb)),
     node_self_hwm_mb: node.map((run) => round(run.selfHwmMb)),
