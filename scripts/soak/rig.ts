@@ -15,6 +15,7 @@ import { renderClip } from '../../detector/test/clips.ts';
 import { startMosquitto, startNatsServer, type Mosquitto, type NatsServer } from '../../test/support/brokers.ts';
 import { freePort } from '../../test/support/free-port.ts';
 import { OwnedChild } from './child.ts';
+import { LAUNCH_NODE_FLAGS, launchEnv } from '../../common/launch-tuning.ts';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const CAMERA_COUNT = 4;
@@ -145,9 +146,10 @@ export async function startRig(): Promise<Rig> {
     };
     const configFile = join(dir, 'lookout.yml');
     writeFileSync(configFile, stringify(config));
-    const appliance = new OwnedChild('lookout up', process.execPath, [join(ROOT, 'bin/lookout.js'), 'up', '--config', configFile], {
+    // Launched as the systemd units and the container launch it: with the launch tuning.
+    const appliance = new OwnedChild('lookout up', process.execPath, [...LAUNCH_NODE_FLAGS, join(ROOT, 'bin/lookout.js'), 'up', '--config', configFile], {
       cwd: dir,
-      env: { ...process.env, PATH: `${process.env.PATH ?? '/usr/bin:/bin'}:/usr/sbin:/sbin` },
+      env: launchEnv({ ...process.env, PATH: `${process.env.PATH ?? '/usr/bin:/bin'}:/usr/sbin:/sbin` }),
       graceMs: 15_000,
     });
     appliance.start();
