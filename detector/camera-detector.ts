@@ -11,6 +11,7 @@
  */
 import type { CameraDetectorOptions, CameraState, CameraStatus } from './camera-detector-types.ts';
 import { CameraCounts } from './camera-counts.ts';
+import { CameraPostprocess } from './camera-postprocess.ts';
 import { Decoder, type DecoderEvent } from './decode/decoder.ts';
 import { FrameSlot } from './decode/frame-slot.ts';
 import type { DecodedFrame } from './decode/frame-parser.ts';
@@ -36,9 +37,11 @@ export class CameraDetector implements ScheduledCamera {
   readonly #counts: CameraCounts;
   readonly #motion: CameraMotion;
   readonly #geometry: CameraGeometry;
+  readonly #postprocess: CameraPostprocess;
 
   constructor(readonly options: CameraDetectorOptions) {
     this.#geometry = options.geometry ?? CameraGeometry.sameInput(options.id, options.logger);
+    this.#postprocess = new CameraPostprocess(options.postprocess, this.#geometry);
     this.#counts = new CameraCounts(options.id, options.tracker, options.sink);
     this.#motion = new CameraMotion(options.motion ?? DEFAULT_MOTION, options.gate ?? DEFAULT_GATE, options.decoder.width, options.decoder.height);
   }
@@ -51,10 +54,12 @@ export class CameraDetector implements ScheduledCamera {
     return this.#state;
   }
 
-  /** Post-processing options; `minArea` is in main pixels² and the model sees detect pixels. */
+  /**
+   * Post-processing options; `minArea` is in main pixels² and the model sees detect pixels (derived
+   * once per geometry in camera-postprocess.ts, not per frame).
+   */
   postprocess(): PostprocessOptions {
-    const options = this.options.postprocess;
-    return options.minArea ? { ...options, minArea: this.#geometry.minArea(options.minArea) } : options;
+    return this.#postprocess.current;
   }
 
   /** Starts (or resumes) decoding. Resolves once the decoder child was spawned. */
@@ -165,6 +170,7 @@ export class CameraDetector implements ScheduledCamera {
       this.recycle(frame);
       return;
     }
+    this.#postprocess.update(frame.letterbox);
     if (!this.#passesGate(frame)) return;
     const dropped = this.slot.offer(frame);
     if (dropped) {
