@@ -16,9 +16,10 @@
  * and the command table's state hook publishes only detect states — so a pause over any transport
  * gives exactly one publication. Without it (a fake stream control in tests), the hook publishes.
  *
- * Lifecycle (common/lifecycle/service-state.ts): inert constructor, `start()` once, `stop()`
- * memoized (a second concurrent caller gets the same promise, settled after the real drain),
- * `closed`, start after stop refused with ServiceStoppedError.
+ * Lifecycle (common/lifecycle/service-state.ts, the one memo): inert constructor, `start()` once,
+ * `stop()` memoized (a second concurrent caller gets the same promise, settled after the real drain
+ * with whether the outbox drained), `closed`, `Symbol.asyncDispose`, start after stop refused with
+ * ServiceStoppedError.
  */
 import type { FastifyInstance } from 'fastify';
 import { register as defaultRegistry, type Registry } from 'prom-client';
@@ -79,11 +80,10 @@ export class ControlPlane {
   readonly #formatter = new FrigateEventFormatter();
   readonly #states: RetainedStates;
   readonly #parts: PlaneParts;
-  readonly #state = new ServiceState('control plane');
+  readonly #state = new ServiceState<{ drained: boolean }>('control plane');
   readonly #unforward: (() => void) | undefined;
   #accepting = false;
   #opened = false;
-  #stopping: Promise<{ drained: boolean }> | undefined;
 
   constructor(readonly options: ControlPlaneOptions) {
     const { config, logger } = options;
@@ -142,22 +142,21 @@ export class ControlPlane {
 
   /**
    * Two-phase stop: refuse new events, flush the outbox within the deadline (what is not delivered
-   * stays on disk for the next start), then say `stopped` and disconnect.
+   * stays on disk for the next start), then say `stopped` and disconnect. Only the first call's
+   * deadline counts; later callers share its promise.
    */
   stop(deadlineMs = 10_000): Promise<{ drained: boolean }> {
-    let drained = true;
-    this.#stopping ??= this.#state
-      .stop(async () => {
-        drained = await this.#drain(deadlineMs);
-      })
-      .then(() => ({ drained }));
-    return this.#stopping;
+    return this.#state.stop(() => this.#drain(deadlineMs));
   }
 
-  async #drain(deadlineMs: number): Promise<boolean> {
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.stop();
+  }
+
+  async #drain(deadlineMs: number): Promise<{ drained: boolean }> {
     this.#unforward?.();
     this.#accepting = false;
-    if (!this.#opened) return true;
+    if (!this.#opened) return { drained: true };
     const started = Date.now();
     const drained = await this.outbox.flush(Math.max(0, deadlineMs * 0.6));
     await this.outbox.close(Math.max(100, deadlineMs * 0.2));
@@ -165,7 +164,7 @@ export class ControlPlane {
     const left = Math.max(200, deadlineMs - (Date.now() - started));
     await Promise.all([this.mqtt?.stop(left), this.nats?.stop(left), this.#parts.jsonl?.close()]);
     await this.table.idle();
-    return drained;
+    return { drained };
   }
 
   /** Fastify plugin with `POST /api/v1/commands` and `GET /api/v1/events` (unless the server already lists events from its store: the detector's). */

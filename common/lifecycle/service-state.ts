@@ -9,6 +9,9 @@
  *   stop():  return this.#state.stop(() => this.#drain());
  *   closed:  this.#state.closed
  *
+ * A drain that reports something (`ServiceState<{ drained: boolean }>`) hands it to every stop()
+ * caller through the same memoized promise, so the service keeps no second memo beside this one.
+ *
  * `signal` aborts the moment stop begins, so a start still in progress (or a restart loop's
  * backoff) can give up at once instead of racing the drain.
  */
@@ -33,9 +36,9 @@ export class ServiceAlreadyStartedError extends Error {
   }
 }
 
-export class ServiceState {
+export class ServiceState<Result = void> {
   #phase: ServicePhase = 'idle';
-  #stopping: Promise<void> | undefined;
+  #stopping: Promise<Result> | undefined;
   readonly #abort = new AbortController();
   readonly #closed: Promise<void>;
   #resolveClosed!: () => void;
@@ -90,16 +93,16 @@ export class ServiceState {
 
   /**
    * Runs `drain` exactly once, however many times and however concurrently stop() is called; every
-   * caller gets the same promise. A service that was never started still runs its drain (it may
-   * hold resources from its constructor) and ends 'stopped'.
+   * caller gets the same promise, settled with the drain's result. A service that was never
+   * started still runs its drain (it may hold resources from its constructor) and ends 'stopped'.
    */
-  stop(drain: () => Promise<void>): Promise<void> {
+  stop(drain: () => Promise<Result>): Promise<Result> {
     if (this.#stopping) return this.#stopping;
     this.#phase = 'stopping';
     this.#abort.abort(new ServiceStoppedError(this.what));
     this.#stopping = (async () => {
       try {
-        await drain();
+        return await drain();
       } finally {
         this.#phase = 'stopped';
         this.#resolveClosed();

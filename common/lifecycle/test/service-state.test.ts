@@ -76,3 +76,17 @@ void test('a failing drain rejects stop() for every caller but still resolves cl
   await state.closed;
   assert.equal(state.phase, 'stopped');
 });
+
+void test("a drain's result reaches every caller through the one memoized promise", async () => {
+  const state = new ServiceState<{ drained: boolean }>('thing');
+  let runs = 0;
+  const drain = async () => {
+    runs++;
+    await new Promise((resolve) => setImmediate(resolve));
+    return { drained: false };
+  };
+  const a = state.stop(drain);
+  assert.equal(state.stop(async () => ({ drained: true })), a, 'a later drain is not run and its result not used');
+  assert.deepEqual(await a, { drained: false });
+  assert.equal(runs, 1);
+});
