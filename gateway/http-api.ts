@@ -2,7 +2,8 @@
  * The gateway's HTTP API (fastify). It only decodes, calls and encodes. Reads come from the service
  * (`CameraOperations`); `POST /api/v1/cameras/:id/{pause,resume,restart}` are thin adapters onto
  * the command executor — the control plane's command table, the same route MQTT, NATS and
- * `/api/v1/commands` take — so there is one queue, one error-code table and one state publication.
+ * `/api/v1/commands` take — so there is one queue, one error-code table, one reply → HTTP status
+ * mapping (common/http/error-envelope.ts `replyHttpStatus`) and one state publication.
  *
  * - The server comes from `common/http/api-server.ts`: bound to 127.0.0.1 unless configured
  *   otherwise, Host allow-list, one gate deciding on the matched route's `access` (`/healthz`,
@@ -17,22 +18,15 @@ import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import type { Registry } from 'prom-client';
 import type { Logger } from '../common/log.ts';
 import { createApiServer, type ApiServerSettings } from '../common/http/api-server.ts';
-import { errorEnvelope, HTTP_STATUS, isErrorCode } from './http-errors.ts';
+import { errorCodeOf, errorEnvelope, replyHttpStatus, type CommandReply } from '../common/http/error-envelope.ts';
 
-export { bearerMatches } from '../common/http/access.ts';
+export type { CommandReply } from '../common/http/error-envelope.ts';
 
 /** The per-camera reads, implemented by the gateway service. */
 export interface CameraOperations {
   list(): unknown[];
   /** Throws UnknownCameraError for an id that is not configured. */
   get(id: string): unknown;
-}
-
-/** The reply every command transport gets (control/commands/envelope.ts's ReplyEnvelope, structurally). */
-export interface CommandReply {
-  status: 'ok' | 'error';
-  data?: unknown;
-  error?: { code: string; message: string };
 }
 
 /** Runs `{command, camera}` and always resolves to a reply (the control plane's CommandTable). */
@@ -86,8 +80,8 @@ export async function buildHttpServer(deps: HttpApiDeps): Promise<FastifyInstanc
       const id = request.params.id;
       const result = await commands.execute({ command: `stream.${action}`, camera: id }, 'http');
       if (result.status === 'ok') return { status: 'ok', data: operations.get(id) };
-      const code = isErrorCode(result.error?.code) ? result.error.code : 'internal';
-      return reply.code(HTTP_STATUS[code]).send(errorEnvelope(code, result.error?.message ?? code));
+      const code = errorCodeOf(result.error) ?? 'internal';
+      return reply.code(replyHttpStatus(result)).send(errorEnvelope(code, result.error?.message ?? code));
     });
   }
 

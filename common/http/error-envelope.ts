@@ -108,6 +108,25 @@ export function errorEnvelope(code: ErrorCode, message: string): ErrorEnvelope {
   return { status: 'error', error: { code, message: secrets.redact(message) } };
 }
 
+/**
+ * A command reply as every transport sends it (control/commands/envelope.ts's ReplyEnvelope,
+ * structurally, so the gateway, which imports only common/, can take one too).
+ */
+export interface CommandReply {
+  status: 'ok' | 'error';
+  data?: unknown;
+  error?: { code: string; message: string };
+}
+
+/**
+ * The HTTP status of a command reply, for every route that answers one (`POST /api/v1/commands`,
+ * the gateway's camera actions): 200 for ok, else its error code's; a missing or unknown code is
+ * `internal` (500).
+ */
+export function replyHttpStatus(reply: CommandReply): number {
+  return reply.status === 'ok' ? 200 : HTTP_STATUS[errorCodeOf(reply.error) ?? 'internal'];
+}
+
 /** Classifies anything thrown by a route or by fastify into a status and an envelope. */
 export function toHttpError(error: unknown): { status: number; body: ErrorEnvelope } {
   const err = (error ?? {}) as { code?: string; statusCode?: number; message?: string };

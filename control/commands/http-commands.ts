@@ -1,14 +1,15 @@
 /**
  * HTTP adapter for the command table: `POST /api/v1/commands` with `{command, camera, id?}`.
- * It only decodes, calls and encodes; status 200 for ok, 4xx/5xx by error code from the one table
- * (common/http/error-envelope.ts). The gateway's per-camera REST routes call the same table.
+ * It only decodes, calls and encodes; the reply's status is the one reply → HTTP status mapping
+ * (common/http/error-envelope.ts `replyHttpStatus`: 200 for ok, 4xx/5xx by error code), which the
+ * gateway's per-camera REST routes use too; they call the same table.
  *
  * Access (token, cross-site and JSON-only writes) is the server's gate (`common/http/`). Framework
  * errors (415, 413, bad JSON) go through the one HTTP error table, also on a bare fastify instance.
  */
 import type { FastifyInstance } from 'fastify';
 import type { CommandTable } from './command-table.ts';
-import { HTTP_STATUS, toHttpError } from '../../common/http/error-envelope.ts';
+import { replyHttpStatus, toHttpError } from '../../common/http/error-envelope.ts';
 
 export interface CommandRoutesOptions {
   table: CommandTable;
@@ -22,7 +23,6 @@ export async function commandRoutes(app: FastifyInstance, options: CommandRoutes
   });
   app.post('/api/v1/commands', { config: { access: 'token' } }, async (request, reply) => {
     const envelope = await options.table.execute(request.body);
-    const status = envelope.status === 'ok' ? 200 : HTTP_STATUS[envelope.error?.code ?? 'internal'];
-    return reply.code(status).send(envelope);
+    return reply.code(replyHttpStatus(envelope)).send(envelope);
   });
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import Fastify from 'fastify';
+import { HTTP_STATUS, replyHttpStatus } from '../../common/http/error-envelope.ts';
 import { CommandTable, type StateChange } from '../commands/command-table.ts';
 import { commandRoutes } from '../commands/http-commands.ts';
 import { FakeDetectControl, FakeStreamControl } from './fake-controls.ts';
@@ -135,4 +136,25 @@ void test('HTTP adapter: POST /api/v1/commands returns the envelope with status 
   assert.equal(big.json().error.code, 'payload_too_large');
   const after = await app.inject({ method: 'POST', url: '/api/v1/commands', payload: { command: 'status', camera: 'cam1' } });
   assert.equal(after.statusCode, 200);
+});
+
+void test('reply → HTTP status: 200 for ok, the code\'s status for the table\'s errors, 500 for a missing or foreign code', async () => {
+  const stream = new FakeStreamControl(['cam1']);
+  const table = new CommandTable({ cameras: ['cam1', 'ghost'], stream });
+  const cases: Array<[unknown, number]> = [
+    [{ command: 'stream.pause', camera: 'cam1' }, 200],
+    [{ command: 'stream.pause', camera: 'ghost' }, 404],
+    [{ command: 'stream.pause', camera: 'nowhere' }, 404],
+    [{ command: 'no.such', camera: 'cam1' }, 404],
+    [{ command: 'detect.on', camera: 'cam1' }, 501],
+    [{}, 400],
+  ];
+  for (const [payload, status] of cases) {
+    const reply = await table.execute(payload);
+    assert.equal(replyHttpStatus(reply), status, JSON.stringify({ payload, reply }));
+    if (reply.error) assert.equal(status, HTTP_STATUS[reply.error.code]);
+  }
+  assert.equal(replyHttpStatus({ status: 'error' }), 500);
+  assert.equal(replyHttpStatus({ status: 'error', error: { code: 'ENOENT', message: 'x' } }), 500);
+  assert.equal(replyHttpStatus({ status: 'error', error: { code: 'conflict', message: 'x' } }), 409);
 });
