@@ -2,19 +2,20 @@
  * A set of camera ids kept in a small JSON file in the state directory (`{"<key>": ["cam1"]}`),
  * for the user's desired state that must survive a restart: the gateway's paused cameras
  * (`desired-state.json`), the detector's detect-off cameras (`desired-detect.json`). Private (0600)
- * and written atomically (temp file + rename), so a crash leaves the old or the new file, never a
- * torn one. A missing file is an empty set; an unreadable one too (logged). Write failures are
- * logged, not thrown: the command that changed the state already succeeded.
+ * and written atomically and synchronously (common/atomic-file.ts), so a crash leaves the old or the
+ * new file, never a torn one, and a failed write leaves no temp file. A missing file is an empty
+ * set; an unreadable one too (logged). Write failures are logged (naming the file), not thrown: the
+ * command that changed the state already succeeded.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from './log.ts';
-import { ensurePrivateDirSync, PRIVATE_FILE_MODE } from './private-files.ts';
+import { writeFileAtomicSync } from './atomic-file.ts';
+import { ensurePrivateDirSync } from './private-files.ts';
 
 export class CameraSetFile {
   readonly path: string;
   readonly #ids: Set<string>;
-  #seq = 0;
 
   constructor(
     readonly stateDir: string,
@@ -42,9 +43,7 @@ export class CameraSetFile {
     else this.#ids.delete(camera);
     try {
       ensurePrivateDirSync(this.stateDir);
-      const temp = `${this.path}.${process.pid}.${++this.#seq}.tmp`;
-      writeFileSync(temp, `${JSON.stringify({ [this.key]: this.ids() })}\n`, { mode: PRIVATE_FILE_MODE });
-      renameSync(temp, this.path);
+      writeFileAtomicSync(this.path, `${JSON.stringify({ [this.key]: this.ids() })}\n`);
     } catch (error) {
       this.logger?.warn({ err: error, path: this.path }, 'could not save the desired state; it will not survive a restart');
     }

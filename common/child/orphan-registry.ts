@@ -1,7 +1,8 @@
-import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { sleep } from '../lifecycle/sleep.ts';
 import { descendants, groupMembers, isAlive, readStartTime } from '../proc.ts';
+import { writeFileAtomicSync } from '../atomic-file.ts';
 import type { Logger } from '../log.ts';
 import { ensurePrivateDirSync } from '../private-files.ts';
 import { signalPidGroup } from './process-group.ts';
@@ -57,11 +58,15 @@ export const CHILDREN_FILE = 'children.json';
 /** The detector's registry of its decoder children (swept by the next detector and by `lookout up` when its detector dies). */
 export const DETECTOR_CHILDREN_FILE = 'detector-children.json';
 
-/** The on-disk list of live children. Writes are synchronous and atomic (temp file + rename). */
+/**
+ * The on-disk list of live children. Writes are synchronous (a record is on disk before the code
+ * that spawned the child goes on, and add/remove are called where nothing can be awaited) and atomic
+ * and fsynced (common/atomic-file.ts): a power cut leaves the old or the new list, never an empty
+ * one. A failed write throws AtomicWriteError naming the file and leaves no temp file.
+ */
 export class ChildRegistry {
   readonly path: string;
   readonly #records = new Map<number, ChildRecord>();
-  #seq = 0;
 
   constructor(
     readonly stateDir: string,
@@ -92,14 +97,12 @@ export class ChildRegistry {
 
   #write(): void {
     ensurePrivateDirSync(this.stateDir);
-    const temp = `${this.path}.${process.pid}.${++this.#seq}.tmp`;
     const ownerStart = readStartTime(process.pid);
     const body: RegistryFile = {
       ...(ownerStart !== undefined ? { owner: { pid: process.pid, startTime: ownerStart, role: this.role } } : {}),
       children: this.records(),
     };
-    writeFileSync(temp, `${JSON.stringify(body)}\n`, { mode: 0o600 });
-    renameSync(temp, this.path);
+    writeFileAtomicSync(this.path, `${JSON.stringify(body)}\n`);
   }
 }
 

@@ -1,11 +1,13 @@
 /**
  * Per-sink delivery cursors of the outbox (`cursor-<sink>.json`, the highest acknowledged seq),
- * written atomically (tmp + rename) so a crash leaves either the old or the new cursor. A cursor
+ * written atomically and fsynced (common/atomic-file.ts: a temp name unique per write, removed when
+ * the write fails) so a crash or power cut leaves either the old or the new cursor. A cursor
  * that lags only causes re-delivery (at least once), never loss. At open, a sink's cursor says
  * where its replay of the recovered disk log starts.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { writeFileAtomicSync } from '../../common/atomic-file.ts';
 import type { Logger } from '../../common/log.ts';
 
 /** A sink's position as the outbox tracks it: acknowledged, and last written to its cursor file. */
@@ -29,10 +31,9 @@ export function loadCursor(dir: string, sink: string): number | undefined {
   }
 }
 
+/** Replaces the sink's cursor file (0600). Throws AtomicWriteError naming the file. */
 export function saveCursor(dir: string, sink: string, acked: number): void {
-  const path = cursorPath(dir, sink);
-  writeFileSync(`${path}.tmp`, JSON.stringify({ acked }), { mode: 0o600 });
-  renameSync(`${path}.tmp`, path);
+  writeFileAtomicSync(cursorPath(dir, sink), JSON.stringify({ acked }));
 }
 
 /**

@@ -1,0 +1,70 @@
+/**
+ * The one way Lookout replaces a small state file (orphan registries, desired-state sets, outbox
+ * cursors): a crash or power cut must leave the old content or the new, never a torn or empty file,
+ * and a failed write must leave no temp file behind in the state directory.
+ *
+ * The work is npm's `write-file-atomic` (sync API): a temp file beside the target with a name unique
+ * per process, thread and call (so two writers of one path never share a temp), written, fsynced,
+ * chmod-ed to the mode we ask (umask-independent), renamed over the target, and unlinked when any
+ * step fails. What this module adds: the private mode (0600), an fsync of the directory after the
+ * rename (so the rename itself survives a power cut), and one error type that names the target
+ * path. Callers write synchronously on purpose (exit paths, child-exit handlers), so only the sync
+ * API is offered.
+ *
+ * Two behaviours of the library to know: a target that is a symlink is resolved and the real file
+ * is replaced (the link stays), and an existing target's owner is kept (root rewriting a file of the
+ * service user does not take it over).
+ */
+import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { PRIVATE_FILE_MODE } from './private-files.ts';
+
+/** A state file could not be replaced; the old content (if any) is still in place. */
+export class AtomicWriteError extends Error {
+  override name = 'AtomicWriteError';
+  /** The errno code of the step that failed (EISDIR, ENOSPC, EACCES, ...), when there was one. */
+  readonly code: string | undefined;
+
+  constructor(
+    /** The target file. State-dir paths only: never a URL or anything that could hold a secret. */
+    readonly path: string,
+    cause: unknown,
+  ) {
+    const errno = cause as NodeJS.ErrnoException;
+    const code = typeof errno?.code === 'string' ? errno.code : undefined;
+    const step = typeof errno?.syscall === 'string' ? ` (${errno.syscall})` : '';
+    super(`cannot write ${path}: ${code ?? (cause instanceof Error ? cause.message : String(cause))}${step}`, { cause });
+    this.code = code;
+  }
+}
+
+/**
+ * Replaces `path` with `data` (mode 0600) atomically and durably. Throws AtomicWriteError naming
+ * `path`; after a throw no temp file is left and the old file is untouched.
+ */
+export function writeFileAtomicSync(path: string, data: string): void {
+  try {
+    writeFileAtomic.sync(path, data, { mode: PRIVATE_FILE_MODE, fsync: true });
+  } catch (error) {
+    throw new AtomicWriteError(path, error);
+  }
+  syncDirectory(dirname(path));
+}
+
+/**
+ * fsync of the directory, so the new directory entry (the rename) is on disk too. Best effort: the
+ * file is already in place, and some filesystems refuse fsync on a directory (EINVAL); failing the
+ * write for that would only make the caller retry a write that succeeded.
+ */
+function syncDirectory(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, 'r');
+    fsyncSync(fd);
+  } catch {
+    // see above: durability of the entry is best effort, the content is already synced
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
