@@ -41,7 +41,7 @@ import { renderQuietClip, type ObjectWindow } from '../../detector/test/motion-c
 import { GatewayService } from '../../gateway/service.ts';
 import { OwnedChild } from '../soak/child.ts';
 import { CLOCK_TICKS, cpuTicks } from '../soak/proc-table.ts';
-import { benchCamera } from './detector-motion.ts';
+import { benchCamera } from './bench-camera.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const FPS = 5;

@@ -18,28 +18,23 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { silentLogger } from '../../common/log.ts';
-import { CameraDetector } from '../../detector/camera-detector.ts';
 import { Decoder } from '../../detector/decode/decoder.ts';
-import { decoderInputFrom } from '../../detector/decode/decoder-args.ts';
 import type { DecodedFrame } from '../../detector/decode/frame-parser.ts';
-import { HwaccelFallback } from '../../detector/decode/hwaccel.ts';
 import { InferencePool } from '../../detector/inference/inference-pool.ts';
-import { DetectorMetrics } from '../../detector/metrics.ts';
 import { MotionDetector } from '../../detector/motion/motion-detector.ts';
-import { DEFAULT_GATE, DEFAULT_MOTION } from '../../detector/motion/settings.ts';
+import { DEFAULT_MOTION } from '../../detector/motion/settings.ts';
 import type { FrameResult } from '../../detector/publisher.ts';
 import { Scheduler } from '../../detector/inference/scheduler.ts';
 import { DEFAULT_MODEL_PATH } from '../../detector/service.ts';
-import { ObjectTracker } from '../../detector/track/index.ts';
 import { renderQuietClip, scoreWindows, twoWindows } from '../../detector/test/motion-clips.ts';
 import { fileDecoderOptions } from '../../detector/test/clips.ts';
+import { BENCH_FPS, benchCamera } from './bench-camera.ts';
 
 const CLOCK_TICKS = 100; // getconf CLK_TCK on Linux
 const LOOKOUT = fileURLToPath(new URL('../../bin/lookout.js', import.meta.url));
 const WIDTH = 1280;
 const HEIGHT = 720;
-const FPS = 5;
+const FPS = BENCH_FPS;
 
 const round = (value: number, digits = 3) => Math.round(value * 10 ** digits) / 10 ** digits;
 
@@ -56,45 +51,6 @@ function processCpu(): number {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** One camera of a benchmark: a clip played in real time through the real camera path (software decode, 5 fps). */
-export interface BenchCameraOptions {
-  id: string;
-  clip: string;
-  pool: InferencePool;
-  scheduler: Scheduler;
-  gate: boolean;
-  loop: boolean;
-  /** Restart the decoder after it ends (a looping camera that must survive hiccups). */
-  restart?: boolean;
-  onFrame: (result: FrameResult) => void;
-}
-
-export function benchCamera({ id, clip, pool, scheduler, gate, loop, restart = false, onFrame }: BenchCameraOptions): CameraDetector {
-  return new CameraDetector({
-    id,
-    decoder: {
-      input: decoderInputFrom(clip, { loop, realtime: true }),
-      strategy: 'all',
-      fps: FPS,
-      width: pool.info.inputWidth,
-      height: pool.info.inputHeight,
-      restart,
-      stallMs: 30_000,
-      startMs: 30_000,
-      backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 5000 },
-    },
-    hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
-    postprocess: { minScore: 0.5, iouThreshold: 0.45 },
-    scheduler,
-    tracker: new ObjectTracker(),
-    sink: { frame: onFrame, event: () => undefined, counts: () => undefined },
-    metrics: new DetectorMetrics(),
-    logger: silentLogger(),
-    motion: { ...DEFAULT_MOTION },
-    gate: { ...DEFAULT_GATE, enabled: gate },
-  });
-}
 
 /** The whole clip once, in real time, through the camera path; CPU of this process + the decoder child. */
 async function gatedRun(clip: string, seconds: number, pool: InferencePool, gate: boolean) {

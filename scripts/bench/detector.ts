@@ -30,47 +30,20 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { execa } from 'execa';
-import { silentLogger } from '../../common/log.ts';
-import { CameraDetector } from '../../detector/camera-detector.ts';
 import { decoderInputFrom, type DecodeStrategy } from '../../detector/decode/decoder-args.ts';
-import { HwaccelFallback } from '../../detector/decode/hwaccel.ts';
 import { InferencePool } from '../../detector/inference/inference-pool.ts';
-import { DetectorMetrics } from '../../detector/metrics.ts';
 import { autoThreads } from '../../detector/model/cpu-budget.ts';
 import { measureOrtFps } from '../../detector/model/measure-ort.ts';
 import type { InferenceTimings } from '../../detector/model/worker-protocol.ts';
 import type { FrameResult } from '../../detector/publisher.ts';
 import { Scheduler, type InferenceRunner } from '../../detector/inference/scheduler.ts';
 import { DEFAULT_MODEL_PATH } from '../../detector/service.ts';
-import { ObjectTracker } from '../../detector/track/index.ts';
-import { cpuSeconds, decodeCost as measureDecodeCost, SUPERVISION } from './decode-cost.ts';
+import { benchCamera } from './bench-camera.ts';
+import { cpuSeconds, decodeCost as measureDecodeCost } from './decode-cost.ts';
 import { motionSection } from './detector-motion.ts';
 
 /** The shared speed fixture beside the checkout (../shared/models). */
 const SPEED_MODEL = fileURLToPath(new URL('../../../shared/models/yolov8n-arch-640.onnx', import.meta.url));
-
-
-/** One looping file camera on the real decoder → slot → scheduler → pool path. */
-function benchCamera(id: string, source: string, pool: InferencePool, scheduler: Scheduler, onFrame: (result: FrameResult) => unknown, fps?: number): CameraDetector {
-  return new CameraDetector({
-    id,
-    decoder: {
-      input: decoderInputFrom(source, { loop: true, realtime: true }),
-      strategy: 'all',
-      ...(fps !== undefined ? { fps } : {}),
-      width: pool.info.inputWidth,
-      height: pool.info.inputHeight,
-      ...SUPERVISION,
-    },
-    hwaccel: new HwaccelFallback({ mode: 'none', reason: 'bench' }, 60_000),
-    postprocess: { minScore: 0.5, iouThreshold: 0.45 },
-    scheduler,
-    tracker: new ObjectTracker(),
-    sink: { frame: (result) => void onFrame(result), event: () => undefined, counts: () => undefined },
-    metrics: new DetectorMetrics(),
-    logger: silentLogger(),
-  });
-}
 
 async function render(path: string, width: number, height: number, fps: number, seconds: number, gop: number): Promise<void> {
   const graph = `testsrc2=size=${width}x${height}:rate=${fps}:duration=${seconds},format=yuv420p`;
@@ -115,7 +88,8 @@ async function compare(modelPath: string, threads: number, dir: string, seconds:
   const runner = timedRunner(pool, timings, () => measuring);
   const scheduler = new Scheduler({ runner, capacity: pool.capacity, deadlineMs: 62_000 });
   const results: FrameResult[] = [];
-  const camera = benchCamera('bench', source, pool, scheduler, (result) => measuring && results.push(result));
+  // Every frame of the source (no detect-rate filter): the pipeline is inference-bound.
+  const camera = benchCamera({ id: 'bench', clip: source, pool, scheduler, gate: true, loop: true, restart: true, fps: 'source', onFrame: (result) => measuring && results.push(result) });
   scheduler.add(camera);
   const window = seconds / rounds;
   let ortRuns = 0;
@@ -162,7 +136,7 @@ async function compare(modelPath: string, threads: number, dir: string, seconds:
   let latencyMeasuring = false;
   const latencyTimings: InferenceTimings[] = [];
   const latencyScheduler = new Scheduler({ runner: timedRunner(pool, latencyTimings, () => latencyMeasuring), capacity: pool.capacity, deadlineMs: 62_000 });
-  const latencyCamera = benchCamera('latency', source, pool, latencyScheduler, (result) => latencyMeasuring && latencyResults.push(result), latencyFps);
+  const latencyCamera = benchCamera({ id: 'latency', clip: source, pool, scheduler: latencyScheduler, gate: true, loop: true, restart: true, fps: latencyFps, onFrame: (result) => latencyMeasuring && latencyResults.push(result) });
   latencyScheduler.add(latencyCamera);
   await latencyCamera.resume();
   await new Promise((resolve) => setTimeout(resolve, 1500));
@@ -231,7 +205,7 @@ async function pauseCycles(modelPath: string, dir: string, cycles: number) {
   const pool = await InferencePool.create({ modelPath, threads: 1, workers: 1, timeoutMs: 30_000 });
   const scheduler = new Scheduler({ runner: pool, capacity: pool.capacity, deadlineMs: 62_000 });
   let frames = 0;
-  const camera = benchCamera('cycles', source, pool, scheduler, () => frames++, 10);
+  const camera = benchCamera({ id: 'cycles', clip: source, pool, scheduler, gate: true, loop: true, restart: true, fps: 10, onFrame: () => frames++ });
   scheduler.add(camera);
   const fds = () => readdirSync('/proc/self/fd').length;
   const handles = () => process.getActiveResourcesInfo().length;
