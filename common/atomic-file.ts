@@ -11,9 +11,11 @@
  * path. Callers write synchronously on purpose (exit paths, child-exit handlers), so only the sync
  * API is offered.
  *
- * Two behaviours of the library to know: a target that is a symlink is resolved and the real file
- * is replaced (the link stays), and an existing target's owner is kept (root rewriting a file of the
- * service user does not take it over).
+ * Behaviours of the library to know: a target that is a symlink is resolved and the real file is
+ * replaced (the link stays); an existing target's owner is kept (root rewriting a file of the
+ * service user does not take it over); and for the length of each call it hooks process exit
+ * (signal-exit) to remove the temp file, which for a synchronous call changes nothing observable,
+ * so writing from an exit handler stays safe.
  */
 import { closeSync, fsyncSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
