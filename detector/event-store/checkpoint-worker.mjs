@@ -2,17 +2,15 @@
 // database file and fsyncs both, which can take tens of milliseconds on a busy disk; on the main
 // thread that would stall the event loop. The main connection runs with wal_autocheckpoint = 0 and
 // this worker's own connection checkpoints (PASSIVE: never waits for readers or writers) when asked.
+// It opens the database with the driver the store opened it with (`workerData.driver`, decided once
+// in sqlite.ts) and never picks one itself; an unknown driver, or one that does not load here, ends
+// the worker with an error naming it. Its first message is `{ type: 'ready', driver }`.
 // Plain JavaScript: worker threads do not inherit the tsx loader.
-import { createRequire } from 'node:module';
 import { parentPort, workerData } from 'node:worker_threads';
+import { openWithDriver } from './sqlite-driver.mjs';
 
-let Database;
-try {
-  ({ DatabaseSync: Database } = await import('node:sqlite'));
-} catch {
-  Database = createRequire(import.meta.url)('better-sqlite3');
-}
-const db = new Database(workerData.path);
+const { path, driver } = workerData;
+const db = await openWithDriver(driver, path);
 db.exec('PRAGMA busy_timeout = 5000');
 parentPort.on('message', (message) => {
   if (message === 'checkpoint') {
@@ -27,4 +25,4 @@ parentPort.on('message', (message) => {
     parentPort.close();
   }
 });
-parentPort.postMessage({ type: 'ready' });
+parentPort.postMessage({ type: 'ready', driver });

@@ -7,13 +7,15 @@
  * Durability: every write is its own transaction. With WAL and `synchronous=NORMAL` a committed
  * transaction is in the WAL file before the call returns, so it survives the process being killed
  * (SIGKILL, OOM); only an OS crash or power loss can drop the last transactions. WAL checkpoints
- * (which fsync) run on a worker thread, not on the event loop (checkpointer.ts).
+ * (which fsync) run on a worker thread, not on the event loop (checkpointer.ts), with the same SQLite
+ * driver as this connection. After a complete checkpoint the next write starts the WAL over and
+ * cuts the file down to WAL_SIZE_LIMIT_BYTES, so a burst of writes does not leave a large WAL behind.
  */
 import { dirname } from 'node:path';
 import { ensurePrivateDirSync, ensurePrivateFileSync } from '../../common/private-files.ts';
 import { Checkpointer } from './checkpointer.ts';
 import { json, KNOWN, SCHEMA, seconds, snake, toEvent, type EventInput, type SnapshotMeta, type StoredEvent } from './event-row.ts';
-import { openSqlite, type SqlDatabase, type SqlValue } from './sqlite.ts';
+import { openSqlite, type SqlDatabase, type SqliteDriver, type SqlValue } from './sqlite.ts';
 
 export type { Box4, EventInput, SnapshotMeta, StoredEvent } from './event-row.ts';
 
@@ -29,9 +31,14 @@ export interface EventFilter {
   limit: number;
 }
 
+/** What a WAL file is cut down to when it starts over after a complete checkpoint (PRAGMA journal_size_limit). */
+export const WAL_SIZE_LIMIT_BYTES = 4 * 1024 * 1024;
+
 export interface EventStoreOptions {
   /** WAL checkpoints on a worker thread this often (file databases); 0: SQLite's automatic ones on the calling thread. */
   checkpointIntervalMs?: number;
+  /** The SQLite driver (default: node:sqlite where it loads, else better-sqlite3; sqlite.ts). */
+  driver?: SqliteDriver;
 }
 
 export class EventStore {
@@ -58,10 +65,10 @@ export class EventStore {
       ensurePrivateDirSync(dirname(path));
       ensurePrivateFileSync(path);
     }
-    const db = await openSqlite(path);
+    const db = await openSqlite(path, options.driver);
     try {
       // busy_timeout first: another process may hold the database (a second detector on the same state_dir).
-      db.exec('PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+      db.exec(`PRAGMA busy_timeout = 5000; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = ${WAL_SIZE_LIMIT_BYTES};`);
       db.exec(SCHEMA);
     } catch (error) {
       db.close();
@@ -71,7 +78,7 @@ export class EventStore {
     const interval = options.checkpointIntervalMs ?? 2000;
     if (path !== ':memory:' && interval > 0) {
       db.exec('PRAGMA wal_autocheckpoint = 0');
-      store.#checkpointer = new Checkpointer(path, interval, () => db.exec('PRAGMA wal_autocheckpoint = 1000'));
+      store.#checkpointer = new Checkpointer(path, db.driver, interval, () => db.exec('PRAGMA wal_autocheckpoint = 1000'));
     }
     return store;
   }

@@ -1,10 +1,15 @@
 /**
  * The few SQLite calls the event store needs, over whichever driver this Node has: the built-in
  * `node:sqlite` where it loads without a flag (Node ≥ 22.13, 24), else `better-sqlite3` (a native
- * addon built for one Node ABI, so it is loaded only when `node:sqlite` is absent: a Node 20 build
- * would not load on 24). Parameters are positional; values are numbers, strings or null.
+ * addon built for one Node ABI, so it is tried only when `node:sqlite` is absent: a Node 20 build
+ * would not load on 24). The choice is made here, once per process; the checkpoint worker is handed
+ * the driver its store opened (`SqlDatabase.driver`) rather than choosing again. How each driver is
+ * opened lives in sqlite-driver.mjs, shared with that worker. Parameters are positional; values are
+ * numbers, strings or null.
  */
-import { createRequire } from 'node:module';
+import { openWithDriver, type SqliteDriver } from './sqlite-driver.mjs';
+
+export { SQLITE_DRIVERS, type SqliteDriver } from './sqlite-driver.mjs';
 
 export type SqlValue = number | string | null;
 export type SqlRow = Record<string, SqlValue>;
@@ -16,45 +21,34 @@ export interface SqlStatement {
 }
 
 export interface SqlDatabase {
-  readonly driver: 'node:sqlite' | 'better-sqlite3';
+  readonly driver: SqliteDriver;
   exec(sql: string): void;
   prepare(sql: string): SqlStatement;
   close(): void;
 }
 
-interface DriverDatabase {
-  exec(sql: string): unknown;
-  prepare(sql: string): SqlStatement;
-  close(): void;
+let preferred: Promise<SqliteDriver> | undefined;
+
+/** node:sqlite if it opens a database on this Node, else better-sqlite3 (decided once). */
+export function preferredDriver(): Promise<SqliteDriver> {
+  preferred ??= openWithDriver('node:sqlite', ':memory:').then<SqliteDriver, SqliteDriver>(
+    (probe) => {
+      probe.close();
+      return 'node:sqlite';
+    },
+    () => 'better-sqlite3',
+  );
+  return preferred;
 }
 
-type DriverConstructor = new (path: string) => DriverDatabase;
-
-let cached: { driver: SqlDatabase['driver']; open: DriverConstructor } | undefined;
-
-async function loadDriver(): Promise<{ driver: SqlDatabase['driver']; open: DriverConstructor }> {
-  if (cached) return cached;
-  try {
-    // Node 20 has no node:sqlite; 22.5–22.12 have it only behind --experimental-sqlite.
-    // A variable specifier: Node 20's type definitions do not know the module.
-    const specifier = 'node:sqlite';
-    const builtin = (await import(specifier)) as { DatabaseSync: DriverConstructor };
-    cached = { driver: 'node:sqlite', open: builtin.DatabaseSync };
-  } catch {
-    const require = createRequire(import.meta.url);
-    cached = { driver: 'better-sqlite3', open: require('better-sqlite3') as DriverConstructor };
-  }
-  return cached;
-}
-
-/** Opens (creating) a database file; `:memory:` works too. */
-export async function openSqlite(path: string): Promise<SqlDatabase> {
-  const { driver, open } = await loadDriver();
-  const db = new open(path);
+/** Opens (creating) a database file, `:memory:` too, with `driver` (default: preferredDriver()). */
+export async function openSqlite(path: string, driver?: SqliteDriver): Promise<SqlDatabase> {
+  const chosen = driver ?? (await preferredDriver());
+  const db = await openWithDriver(chosen, path);
   return {
-    driver,
+    driver: chosen,
     exec: (sql) => void db.exec(sql),
-    prepare: (sql) => db.prepare(sql),
+    prepare: (sql) => db.prepare(sql) as SqlStatement,
     close: () => db.close(),
   };
 }
