@@ -75,9 +75,7 @@ export class DetectorService {
   #httpPort: number | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
   #ready = false;
-  #drained = true;
-  #stopping: Promise<{ drained: boolean }> | undefined;
-  readonly #state = new ServiceState('detector service');
+  readonly #state = new ServiceState<{ drained: boolean }>('detector service');
 
   /** Inert: nothing is opened, spawned or bound until start(). */
   constructor(readonly options: DetectorServiceOptions) {}
@@ -176,7 +174,7 @@ export class DetectorService {
   /** Starts the camera's decoder again. Idempotent; refused once shutdown began. */
   async resumeCamera(id: string): Promise<CameraStatus> {
     const camera = this.#camera(id);
-    if (!this.#stopping) await camera.resume();
+    if (!this.#state.stopRequested) await camera.resume();
     return camera.status();
   }
 
@@ -222,16 +220,14 @@ export class DetectorService {
    * Idempotent; `drained` says whether phase 2 finished before the deadline.
    */
   stop(): Promise<{ drained: boolean }> {
-    const stopping = this.#stopping ?? this.#state.stop(() => this.#stop()).then(() => ({ drained: this.#drained }));
-    this.#stopping = stopping;
-    return stopping;
+    return this.#state.stop(() => this.#stop());
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
 
-  async #stop(): Promise<void> {
+  async #stop(): Promise<{ drained: boolean }> {
     const deadline = Date.now() + this.options.config.shutdown_timeout;
     const remaining = () => Math.max(0, deadline - Date.now());
     this.#ready = false;
@@ -244,6 +240,6 @@ export class DetectorService {
     await this.#app?.close();
     await this.#pictures?.close(Math.max(500, remaining()));
     this.options.logger.info({ drained }, 'detector stopped');
-    this.#drained = drained;
+    return { drained };
   }
 }
