@@ -3,13 +3,17 @@
  * cursors): a crash or power cut must leave the old content or the new, never a torn or empty file,
  * and a failed write must leave no temp file behind in the state directory.
  *
- * The work is npm's `write-file-atomic` (sync API): a temp file beside the target with a name unique
+ * The work is npm's `write-file-atomic`: a temp file beside the target with a name unique
  * per process, thread and call (so two writers of one path never share a temp), written, fsynced,
  * chmod-ed to the mode we ask (umask-independent), renamed over the target, and unlinked when any
  * step fails. What this module adds: the private mode (0600), an fsync of the directory after the
  * rename (so the rename itself survives a power cut), and one error type that names the target
- * path. Callers write synchronously on purpose (exit paths, child-exit handlers), so only the sync
- * API is offered.
+ * path. Most callers write synchronously on purpose (exit paths, child-exit handlers); the async
+ * form is for files written on the way (mediamtx's config and boot secrets, which mediamtx watches:
+ * a torn config file would make it exit).
+ *
+ * Snapshots keep their own writer (detector/snapshots/atomic-file.ts): a recognisable temp prefix
+ * that their start-up sweep removes after a crash, and one directory fsync for several files.
  *
  * Behaviours of the library to know: a target that is a symlink is resolved and the real file is
  * replaced (the link stays); an existing target's owner is kept (root rewriting a file of the
@@ -48,6 +52,16 @@ export class AtomicWriteError extends Error {
 export function writeFileAtomicSync(path: string, data: string): void {
   try {
     writeFileAtomic.sync(path, data, { mode: PRIVATE_FILE_MODE, fsync: true });
+  } catch (error) {
+    throw new AtomicWriteError(path, error);
+  }
+  syncDirectory(dirname(path));
+}
+
+/** The async form of writeFileAtomicSync, for callers on the event loop's path. */
+export async function writeFileAtomicAsync(path: string, data: string): Promise<void> {
+  try {
+    await writeFileAtomic(path, data, { mode: PRIVATE_FILE_MODE, fsync: true });
   } catch (error) {
     throw new AtomicWriteError(path, error);
   }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
-import { AtomicWriteError, writeFileAtomicSync } from '../atomic-file.ts';
+import { AtomicWriteError, writeFileAtomicAsync, writeFileAtomicSync } from '../atomic-file.ts';
 import { tempStateDir } from '../../test/support/temp-state.ts';
 
 const WRITER = fileURLToPath(new URL('./fixtures/atomic-writer.ts', import.meta.url));
@@ -121,4 +121,18 @@ void test('two processes replacing one path concurrently both succeed; readers a
   assert.deepEqual(readdirSync(dir), ['shared.json'], 'no temp file of either writer is left');
   assert.equal(mode(path).toString(8), '600');
   t.diagnostic(`${reads} reads overlapped the writers`);
+});
+
+void test('the async form: replaced whole at 0600; a failure names the path and leaves no temp file', async () => {
+  const dir = tempStateDir('lookout-atomic-');
+  const path = join(dir, 'mediamtx.effective.yml');
+  await writeFileAtomicAsync(path, 'paths: {}\n');
+  await writeFileAtomicAsync(path, 'paths:\n  cam: {}\n');
+  assert.equal(readFileSync(path, 'utf8'), 'paths:\n  cam: {}\n');
+  assert.equal(mode(path).toString(8), '600');
+
+  const blocked = join(dir, 'secret-dir');
+  mkdirSync(blocked);
+  await assert.rejects(writeFileAtomicAsync(blocked, 'x'), (error: unknown) => error instanceof AtomicWriteError && error.path === blocked);
+  assert.deepEqual(readdirSync(dir).sort(), ['mediamtx.effective.yml', 'secret-dir'], 'no temp file left');
 });

@@ -5,12 +5,13 @@
  * longer announced (removed camera or label) gets an empty retained payload, which deletes the
  * entity in HA.
  */
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Logger } from '../../common/log.ts';
 import { discoveryConfigs, type HaCamera, type HaEntityOptions } from './ha-entities.ts';
 import type { MqttTransport } from './transport.ts';
 import { ensurePrivateDirSync } from '../../common/private-files.ts';
+import { writeFileAtomicSync } from '../../common/atomic-file.ts';
 
 export interface HaDiscoveryOptions extends Omit<HaEntityOptions, 'topics' | 'availableTopic'> {
   transport: MqttTransport;
@@ -83,7 +84,6 @@ export class HaDiscovery {
   #saveRecord(topics: string[]): void {
     const file = this.options.recordFile;
     ensurePrivateDirSync(dirname(file));
-    writeFileSync(`${file}.tmp`, JSON.stringify({ topics }, null, 2), { mode: 0o600 });
-    renameSync(`${file}.tmp`, file);
+    writeFileAtomicSync(file, JSON.stringify({ topics }, null, 2));
   }
 }

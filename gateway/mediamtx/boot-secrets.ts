@@ -19,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { ensurePrivateDir } from '../../common/private-files.ts';
 import { secrets as globalSecrets, type SecretRegistry } from '../../common/redact.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { writeFileAtomicAsync } from '../../common/atomic-file.ts';
 
 /** The user name of the API credential (not secret; it names the caller in mediamtx's log). */
 export const API_USER = 'lookout-api';
@@ -62,8 +62,8 @@ export function createBootSecrets(stateDir: string, registry: SecretRegistry = g
     demandFile,
     async write() {
       await ensurePrivateDir(stateDir);
-      await writeFileAtomic(apiFile, `${api.user}:${api.password}\n`, 0o600);
-      await writeFileAtomic(demandFile, `${demand}\n`, 0o600);
+      await writeFileAtomicAsync(apiFile, `${api.user}:${api.password}\n`);
+      await writeFileAtomicAsync(demandFile, `${demand}\n`);
     },
   };
 }

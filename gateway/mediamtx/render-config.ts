@@ -14,7 +14,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { parseDocument, stringify } from 'yaml';
 import type { LookoutConfig } from '../../common/config/schema.ts';
 import type { CameraConfig } from '../../common/config/schema-gateway.ts';
-import { writeFileAtomic } from './atomic-write.ts';
+import { writeFileAtomicAsync } from '../../common/atomic-file.ts';
 import { checkConfKeys } from './conf-keys.ts';
 import { MediamtxConfigError } from './errors.ts';
 import { LAUNCH_NODE_FLAGS } from '../../common/launch-tuning.ts';
@@ -124,6 +124,6 @@ export function buildMediamtxConfig(base: Record<string, unknown>, lookout: Look
 /** Renders and writes atomically (temp + rename in the same directory). */
 export async function renderMediamtxConfig(baseText: string, lookout: LookoutConfig, options: RenderOptions & { outFile: string }): Promise<RenderedConfig> {
   const rendered = buildMediamtxConfig(parseBaseConfig(baseText), lookout, options);
-  await writeFileAtomic(resolve(options.outFile), rendered.text);
+  await writeFileAtomicAsync(resolve(options.outFile), rendered.text);
   return rendered;
 }
