@@ -21,7 +21,7 @@ function processesMentioning(needle: string): string[] {
     try {
       const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
       const state = /^\d+ \(.*\) (\S)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
-      if (cmdline.includes(needle) && state !== 'Z') found.push(`${pid}: ${cmdline.slice(0, 120)}`);
+      if (cmdline.includes(needle) && state !== 'Z') found.push(`${pid}: ${cmdline}`);
     } catch {
       // gone
     }
