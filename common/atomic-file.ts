@@ -21,7 +21,8 @@
  * (signal-exit) to remove the temp file, which for a synchronous call changes nothing observable,
  * so writing from an exit handler stays safe.
  */
-import { closeSync, fsyncSync, openSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, realpathSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
 import { PRIVATE_FILE_MODE } from './private-files.ts';
@@ -45,42 +46,71 @@ export class AtomicWriteError extends Error {
   }
 }
 
+export interface AtomicWriteOptions {
+  /**
+   * fsync the file and then its directory (default true), so the new content survives a power cut.
+   * False for a file that is rewritten every few hundred milliseconds on the event loop and may lag
+   * (the outbox cursors: a lagging cursor only re-delivers): still atomic, never torn.
+   */
+  durable?: boolean;
+}
+
 /**
- * Replaces `path` with `data` (mode 0600) atomically and durably. Throws AtomicWriteError naming
- * `path`; after a throw no temp file is left and the old file is untouched.
+ * Replaces `path` with `data` (mode 0600) atomically and, by default, durably. Throws
+ * AtomicWriteError naming `path`; after a throw no temp file is left and the old file is untouched.
  */
-export function writeFileAtomicSync(path: string, data: string): void {
+export function writeFileAtomicSync(path: string, data: string, options: AtomicWriteOptions = {}): void {
+  const durable = options.durable ?? true;
   try {
-    writeFileAtomic.sync(path, data, { mode: PRIVATE_FILE_MODE, fsync: true });
+    writeFileAtomic.sync(path, data, { mode: PRIVATE_FILE_MODE, fsync: durable });
   } catch (error) {
     throw new AtomicWriteError(path, error);
   }
-  syncDirectory(dirname(path));
+  if (durable) syncDirectorySync(renamedIn(path));
 }
 
-/** The async form of writeFileAtomicSync, for callers on the event loop's path. */
+/** The async form of writeFileAtomicSync, for callers on the event loop's path (no sync fsync). */
 export async function writeFileAtomicAsync(path: string, data: string): Promise<void> {
   try {
     await writeFileAtomic(path, data, { mode: PRIVATE_FILE_MODE, fsync: true });
   } catch (error) {
     throw new AtomicWriteError(path, error);
   }
-  syncDirectory(dirname(path));
+  await syncDirectory(renamedIn(path));
 }
 
-/**
- * fsync of the directory, so the new directory entry (the rename) is on disk too. Best effort: the
- * file is already in place, and some filesystems refuse fsync on a directory (EINVAL); failing the
- * write for that would only make the caller retry a write that succeeded.
- */
-function syncDirectory(dir: string): void {
+/** The directory the library renamed in: a symlinked target is resolved and its real file replaced. */
+function renamedIn(path: string): string {
+  try {
+    return dirname(realpathSync(path));
+  } catch {
+    return dirname(path);
+  }
+}
+
+// fsync of the directory, so the new directory entry (the rename) is on disk too. Best effort: the
+// file is already in place, and some filesystems refuse fsync on a directory (EINVAL); failing the
+// write for that would only make the caller retry a write that succeeded.
+function syncDirectorySync(dir: string): void {
   let fd: number | undefined;
   try {
     fd = openSync(dir, 'r');
     fsyncSync(fd);
   } catch {
-    // see above: durability of the entry is best effort, the content is already synced
+    // best effort, see above
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+async function syncDirectory(dir: string): Promise<void> {
+  const handle = await open(dir, 'r').catch(() => undefined);
+  if (!handle) return;
+  try {
+    await handle.sync();
+  } catch {
+    // best effort, see above
+  } finally {
+    await handle.close();
   }
 }

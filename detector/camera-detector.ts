@@ -11,7 +11,6 @@
  */
 import type { CameraDetectorOptions, CameraState, CameraStatus } from './camera-detector-types.ts';
 import { CameraCounts } from './camera-counts.ts';
-import { CameraPostprocess } from './camera-postprocess.ts';
 import { Decoder, type DecoderEvent } from './decode/decoder.ts';
 import { FrameSlot } from './decode/frame-slot.ts';
 import type { DecodedFrame } from './decode/frame-parser.ts';
@@ -37,11 +36,9 @@ export class CameraDetector implements ScheduledCamera {
   readonly #counts: CameraCounts;
   readonly #motion: CameraMotion;
   readonly #geometry: CameraGeometry;
-  readonly #postprocess: CameraPostprocess;
 
   constructor(readonly options: CameraDetectorOptions) {
     this.#geometry = options.geometry ?? CameraGeometry.sameInput(options.id, options.logger);
-    this.#postprocess = new CameraPostprocess(options.postprocess, this.#geometry);
     this.#counts = new CameraCounts(options.id, options.tracker, options.sink);
     this.#motion = new CameraMotion(options.motion ?? DEFAULT_MOTION, options.gate ?? DEFAULT_GATE, options.decoder.width, options.decoder.height);
   }
@@ -56,10 +53,10 @@ export class CameraDetector implements ScheduledCamera {
 
   /**
    * Post-processing options; `minArea` is in main pixels² and the model sees detect pixels (derived
-   * once per geometry in camera-postprocess.ts, not per frame).
+   * once per pair of sizes by the geometry, not per frame).
    */
   postprocess(): PostprocessOptions {
-    return this.#postprocess.current;
+    return this.#geometry.postprocessOptions(this.options.postprocess);
   }
 
   /** Starts (or resumes) decoding. Resolves once the decoder child was spawned. */
@@ -170,7 +167,6 @@ export class CameraDetector implements ScheduledCamera {
       this.recycle(frame);
       return;
     }
-    this.#postprocess.update(frame.letterbox);
     if (!this.#passesGate(frame)) return;
     const dropped = this.slot.offer(frame);
     if (dropped) {

@@ -20,10 +20,12 @@ export interface CheckpointStats {
   lastCheckpointed: number;
   /** The driver the worker opened the database with, once it is ready. */
   driver: SqliteDriver | undefined;
+  /** Why the worker ended (it names the driver), after which SQLite checkpoints on the main thread. */
+  failure: string | undefined;
 }
 
 export class Checkpointer {
-  readonly stats: CheckpointStats = { runs: 0, errors: 0, lastLog: 0, lastCheckpointed: 0, driver: undefined };
+  readonly stats: CheckpointStats = { runs: 0, errors: 0, lastLog: 0, lastCheckpointed: 0, driver: undefined, failure: undefined };
   readonly #worker: Worker;
   readonly #timer: NodeJS.Timeout;
   #busy = false;
@@ -47,6 +49,7 @@ export class Checkpointer {
     });
     this.#worker.once('error', (error) => {
       clearInterval(this.#timer);
+      this.stats.failure = error.message;
       onFailure(error.message);
     });
     this.#timer = setInterval(() => this.checkpoint(), intervalMs);

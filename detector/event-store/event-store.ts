@@ -78,7 +78,11 @@ export class EventStore {
     const interval = options.checkpointIntervalMs ?? 2000;
     if (path !== ':memory:' && interval > 0) {
       db.exec('PRAGMA wal_autocheckpoint = 0');
-      store.#checkpointer = new Checkpointer(path, db.driver, interval, () => db.exec('PRAGMA wal_autocheckpoint = 1000'));
+      store.#checkpointer = new Checkpointer(path, db.driver, interval, (message) => {
+        // SQLite checkpoints on this thread again; say why once (to stderr: the journal keeps it).
+        db.exec('PRAGMA wal_autocheckpoint = 1000');
+        process.emitWarning(`event store checkpoints moved to the main thread: ${message}`, { code: 'LOOKOUT_EVENT_STORE_CHECKPOINT' });
+      });
     }
     return store;
   }

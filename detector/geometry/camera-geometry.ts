@@ -15,7 +15,7 @@ import { Backoff, type BackoffOptions } from '../../common/lifecycle/backoff.ts'
 import { sleep } from '../../common/lifecycle/sleep.ts';
 import type { Logger } from '../../common/log.ts';
 import type { DecoderInput } from '../decode/decoder-args.ts';
-import type { Detection, Letterbox } from '../model/types.ts';
+import type { Detection, Letterbox, PostprocessOptions } from '../model/types.ts';
 import { areaInDetectPixels, aspectDiffers, detectionsToMain, mainScale, pictureSize, sizeTuple, type Size } from './stream-geometry.ts';
 import { probeVideoSize } from './video-size-probe.ts';
 import type { ChildRecorder } from '../../common/child/recorded-run.ts';
@@ -60,6 +60,7 @@ export class CameraGeometry {
   #detect: Size | undefined;
   #main: Size | undefined;
   #held = 0;
+  #postprocess: { configured: PostprocessOptions; detect: Size | undefined; main: Size | undefined; options: PostprocessOptions } | undefined;
   /** Why the last probe attempt failed (for the held warning). */
   #lastError = '';
   #loop: { abort: AbortController; done: Promise<void> } | undefined;
@@ -107,6 +108,21 @@ export class CameraGeometry {
   minArea(mainArea: number): number {
     const main = this.separate ? this.#main : undefined;
     return main && this.#detect ? areaInDetectPixels(mainArea, this.#detect, main) : mainArea;
+  }
+
+  /**
+   * The model's post-processing options for this geometry: `configured.minArea` (main pixels²) in
+   * detect pixels². Without min_area, with one input or while a size is unknown (frames are held
+   * then), `configured` itself; otherwise one derived object per pair of sizes (the sizes are
+   * replaced, never mutated, when they change), so an inference costs identity checks, not a copy.
+   */
+  postprocessOptions(configured: PostprocessOptions): PostprocessOptions {
+    if (!configured.minArea || !this.separate || !this.#main || !this.#detect) return configured;
+    const memo = this.#postprocess;
+    if (memo?.configured === configured && memo.detect === this.#detect && memo.main === this.#main) return memo.options;
+    const options = { ...configured, minArea: this.minArea(configured.minArea) };
+    this.#postprocess = { configured, detect: this.#detect, main: this.#main, options };
+    return options;
   }
 
   /** The size a full frame of `image`'s size is shown at (main aspect); undefined: as it is. */

@@ -1,5 +1,5 @@
 /**
- * A camera's post-processing options (detector/camera-postprocess.ts): `min_area` (main pixels²)
+ * A camera's post-processing options (CameraGeometry.postprocessOptions): `min_area` (main pixels²)
  * converted to detect pixels² once per geometry and the same options object reused for every
  * inference, not copied per frame. First on a CameraGeometry whose main size a real ffprobe learns,
  * then through a real CameraDetector (ffmpeg decoder → slot → scheduler → onnxruntime pool with
@@ -11,7 +11,6 @@ import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { silentLogger } from '../../common/log.ts';
 import { CameraDetector } from '../camera-detector.ts';
-import { CameraPostprocess } from '../camera-postprocess.ts';
 import { decoderInputFrom } from '../decode/decoder-args.ts';
 import { letterboxFor } from '../decode/frame-parser.ts';
 import { HwaccelFallback } from '../decode/hwaccel.ts';
@@ -58,29 +57,26 @@ function separateGeometry(camera: string): CameraGeometry {
 void test('options derived once per geometry: the same object until a size changes', async () => {
   const configured = { minScore: 0.5, iouThreshold: 0.45, minArea: 4000, labels: ['person'] };
   const geometry = separateGeometry('yard');
-  const options = new CameraPostprocess(configured, geometry);
-  assert.equal(options.current, configured, 'nothing known yet: as configured');
+  assert.equal(geometry.postprocessOptions(configured), configured, 'nothing known yet: as configured');
 
   assert.equal(await geometry.probeOnce(), true, 'main size probed');
   const half = letterboxFor(320, 180, 320, 320);
   assert.equal(geometry.accept(half), true);
-  options.update(half);
-  const derived = options.current;
+  const derived = geometry.postprocessOptions(configured);
   assert.deepEqual(derived, { ...configured, minArea: 1000 }, '4000 main px² on a 2× main stream is 1000 detect px²');
   assert.equal(derived.minArea, geometry.minArea(4000));
   for (let frame = 0; frame < 3; frame++) {
     geometry.accept(half);
-    options.update(half);
-    assert.equal(options.current, derived, 'no copy per frame');
+    assert.equal(geometry.postprocessOptions(configured), derived, 'no copy per frame');
   }
   assert.deepEqual(configured, { minScore: 0.5, iouThreshold: 0.45, minArea: 4000, labels: ['person'] }, 'the configured options are left alone');
 
   // The detect stream changes size (a camera reconfigured its sub-stream): derived again.
   const quarter = letterboxFor(160, 90, 320, 320);
   geometry.accept(quarter);
-  options.update(quarter);
-  assert.notEqual(options.current, derived);
-  assert.equal(options.current.minArea, 250, '4× per axis: 4000 / 16');
+  const again = geometry.postprocessOptions(configured);
+  assert.notEqual(again, derived);
+  assert.equal(again.minArea, 250, '4× per axis: 4000 / 16');
 });
 
 void test('nothing to convert: no min_area, or one input, uses the configured options as they are', async () => {
@@ -89,17 +85,13 @@ void test('nothing to convert: no min_area, or one input, uses the configured op
   assert.equal(await geometry.probeOnce(), true);
   const letterbox = letterboxFor(320, 180, 320, 320);
   geometry.accept(letterbox);
-  const separate = new CameraPostprocess(noArea, geometry);
-  separate.update(letterbox);
-  assert.equal(separate.current, noArea);
+  assert.equal(geometry.postprocessOptions(noArea), noArea);
 
   const withArea = { minScore: 0.5, iouThreshold: 0.45, minArea: 4000 };
   const same = CameraGeometry.sameInput('porch', silentLogger());
   same.accept(letterbox);
-  const oneInput = new CameraPostprocess(withArea, same);
-  oneInput.update(letterbox);
-  assert.equal(oneInput.current, withArea, 'main = detect: min_area is already in the model’s pixels');
-  assert.equal(oneInput.current.minArea, same.minArea(4000));
+  assert.equal(same.postprocessOptions(withArea), withArea, 'main = detect: min_area is already in the model’s pixels');
+  assert.equal(withArea.minArea, same.minArea(4000));
 });
 
 void test('a real camera applies min_area in main pixels, with one options object for all its inferences', { timeout: 120_000 }, async () => {

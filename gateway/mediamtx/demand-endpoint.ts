@@ -18,7 +18,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { secretsEqual } from '../../common/password.ts';
-import { errorCodeOf, errorEnvelope } from '../http-errors.ts';
+import { errorCodeOf, errorEnvelope } from '../../common/http/error-envelope.ts';
 import { isLoopback } from './auth-policy.ts';
 import { DEMAND_SECRET_HEADER } from './boot-secrets.ts';
 
