@@ -6,9 +6,17 @@
  * under an append. The disk bound lives here too: past `diskBytes` the overflow policy refuses the
  * new item (`drop-newest`) or deletes the oldest segment (`drop-oldest`); both are counted and
  * logged at most every 5 s. Under `fsync: interval` a timer syncs the active segment.
+ * A failed append (disk full) gives nothing up: the batch goes back to the head of the queue, is
+ * tried again every WRITE_RETRY_MS, and its items stay in memory meanwhile (trimMemory keeps what is
+ * neither on disk nor delivered everywhere), so a sink that is down then still gets them. Bounded:
+ * past UNWRITTEN_MAX_BYTES new items are refused (counted, logged) whatever the overflow policy.
  */
 import type { Logger } from '../../common/log.ts';
 import { encodeRecord, type FsyncPolicy, type OutboxRecord, type SegmentStore } from './segments.ts';
+
+/** The pause before a failed append is tried again, and the most bytes that wait for the disk. */
+export const WRITE_RETRY_MS = 1000;
+export const UNWRITTEN_MAX_BYTES = 16 * 1024 * 1024;
 
 export interface AppendLogOptions {
   logger: Logger;
@@ -36,8 +44,12 @@ export class AppendLog {
   /** Bytes of the batch being appended right now (not yet in store.totalBytes). */
   #writingBytes = 0;
   #writing: Promise<void> | undefined;
-  /** Highest seq appended to disk (or given up on after a write error). */
+  /** Highest seq appended to disk. */
   #writtenThrough = 0;
+  /** Set while a failed batch waits for its next attempt. */
+  #retryTimer: NodeJS.Timeout | undefined;
+  /** True from a failed append until an append succeeds again (one log line each way). */
+  #failing = false;
   #storeChain: Promise<unknown> = Promise.resolve();
   #fsyncTimer: NodeJS.Timeout | undefined;
   #lastOverflowLog = 0;
@@ -95,6 +107,10 @@ export class AppendLog {
   append(kind: string, id: string, data: unknown): OutboxRecord | undefined {
     const record: OutboxRecord = { seq: this.#nextSeq, id, kind, data };
     const bytes = Buffer.byteLength(encodeRecord(record));
+    if (this.#pendingBytes + bytes > UNWRITTEN_MAX_BYTES) {
+      this.#overflow(1, `the disk refuses writes and ${UNWRITTEN_MAX_BYTES} bytes wait in memory: refused a new item`);
+      return undefined;
+    }
     if (this.#diskBytesSoon + bytes > this.options.diskBytes) {
       if (this.options.overflow === 'drop-newest') {
         this.#overflow(1, 'drop-newest: refused a new item');
@@ -129,9 +145,16 @@ export class AppendLog {
     clearInterval(this.#fsyncTimer);
   }
 
-  /** Resolves once every item enqueued so far has been appended (or given up on). */
+  /** Resolves once everything enqueued is appended, or a last attempt failed (then logged). */
   async drainWrites(): Promise<void> {
-    while (this.#writing) await this.#writing;
+    for (let attempt = 0; attempt < 2 && (this.#writing || this.#pending.length > 0); attempt++) {
+      clearTimeout(this.#retryTimer);
+      this.#retryTimer = undefined;
+      this.#scheduleWrite();
+      while (this.#writing) await this.#writing;
+    }
+    clearTimeout(this.#retryTimer);
+    if (this.#pending.length > 0) this.options.logger.error({ items: this.#pending.length, firstSeq: this.#pending[0]?.seq }, 'outbox: stopping while the disk refuses writes; these items were never on disk');
   }
 
   /** Deletes the segments every sink has acknowledged. */
@@ -145,7 +168,7 @@ export class AppendLog {
   }
 
   #scheduleWrite(): void {
-    if (this.#writing) return;
+    if (this.#writing || this.#retryTimer) return;
     this.#writing = (async () => {
       while (this.#pending.length > 0) {
         const batch = this.#pending;
@@ -156,16 +179,36 @@ export class AppendLog {
         try {
           await this.#serial(() => this.store.append(batch));
         } catch (error) {
-          this.stats.writeErrors++;
-          this.options.logger.error({ err: (error as Error).message, items: batch.length, bytes }, 'outbox: disk append failed; items stay in memory only');
+          this.#writeFailed(batch, bytes, error as Error);
+          break;
         } finally {
           this.#writingBytes = 0;
+        }
+        if (this.#failing) {
+          this.#failing = false;
+          this.options.logger.info({ through: (batch[batch.length - 1] as OutboxRecord).seq }, 'outbox: disk appends work again');
         }
         this.#writtenThrough = (batch[batch.length - 1] as OutboxRecord).seq;
       }
       this.#writing = undefined;
       this.trimMemory();
     })();
+  }
+
+  /** The batch goes back to the head of the queue (still in memory) and is tried again later. */
+  #writeFailed(batch: OutboxRecord[], bytes: number, error: Error): void {
+    this.stats.writeErrors++;
+    this.#pending = [...batch, ...this.#pending];
+    this.#pendingBytes += bytes;
+    if (!this.#failing) {
+      this.#failing = true;
+      this.options.logger.error({ err: error.message, items: this.#pending.length }, `outbox: disk append failed; the items wait in memory and the append is retried every ${WRITE_RETRY_MS} ms`);
+    }
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = undefined;
+      this.#scheduleWrite();
+    }, WRITE_RETRY_MS);
+    this.#retryTimer.unref();
   }
 
   /**

@@ -100,7 +100,18 @@ export class SegmentStore {
     const active = this.#active as { segment: Segment; handle: FileHandle };
     const text = records.map(encodeRecord).join('');
     const buffer = Buffer.from(text);
-    await active.handle.write(buffer);
+    try {
+      // A write may be short (the disk filling up): loop until all is written or it fails.
+      for (let offset = 0; offset < buffer.length; ) {
+        const { bytesWritten } = await active.handle.write(buffer, offset, buffer.length - offset);
+        if (bytesWritten <= 0) throw new Error(`outbox segment write made no progress (${active.segment.path})`);
+        offset += bytesWritten;
+      }
+    } catch (error) {
+      // Cut a partly written batch off, so the retry (append-log.ts) leaves no torn record behind.
+      await active.handle.truncate(active.segment.bytes).catch(() => undefined);
+      throw error;
+    }
     active.segment.bytes += buffer.length;
     active.segment.lastSeq = (records[records.length - 1] as OutboxRecord).seq;
     if (this.#cache?.path === active.segment.path) this.#cache = undefined;
