@@ -1,8 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { packagePath } from '../common/package-root.ts';
-import { LOOKOUT_BIN } from '../gateway/mediamtx/integration.ts';
+import { LOOKOUT_BIN, packagePath } from '../common/package-root.ts';
 import { LAUNCH_NODE_FLAGS, launchEnv } from '../common/launch-tuning.ts';
 import { freeLoopbackPort } from '../common/net/free-port.ts';
 import { loadConfigFile } from '../common/config/load.ts';

@@ -34,5 +34,8 @@ export function packagePath(...segments: string[]): string {
   return join(PACKAGE_ROOT, ...segments);
 }
 
+/** The CLI's entry point (what child Lookout processes run). */
+export const LOOKOUT_BIN = packagePath('bin', 'lookout.js');
+
 /** True when this code runs from the compiled CLI bundle (dist/cli/), false from the sources. */
 export const RUNS_COMPILED = fileURLToPath(import.meta.url).startsWith(packagePath('dist', 'cli') + '/');

@@ -16,7 +16,7 @@ import { encodeRecord, type FsyncPolicy, type OutboxRecord, type SegmentStore } 
 
 /** The pause before a failed append is tried again, and the most bytes that wait for the disk. */
 export const WRITE_RETRY_MS = 1000;
-export const UNWRITTEN_MAX_BYTES = 16 * 1024 * 1024;
+const UNWRITTEN_MAX_BYTES = 16 * 1024 * 1024;
 
 export interface AppendLogOptions {
   logger: Logger;

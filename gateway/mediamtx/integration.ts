@@ -20,7 +20,7 @@ import type { Registry } from 'prom-client';
 import type { RoutePlugin } from '../http-api.ts';
 import type { MediamtxIntegration } from '../service.ts';
 import { ensurePrivateDir } from '../../common/private-files.ts';
-import { packagePath } from '../../common/package-root.ts';
+import { LOOKOUT_BIN } from '../../common/package-root.ts';
 import { LAUNCH_ENV } from '../../common/launch-tuning.ts';
 import { mediamtxAuthPlugin } from './auth-endpoint.ts';
 import { createBootSecrets, DEMAND_SECRET_ENV, type BootSecrets } from './boot-secrets.ts';
@@ -31,8 +31,6 @@ import { createMediamtxMetrics } from './metrics.ts';
 import { PublishCredentials } from './publish-credentials.ts';
 import { renderMediamtxConfig } from './render-config.ts';
 import { MediamtxSidecar } from './sidecar.ts';
-
-export const LOOKOUT_BIN = packagePath('bin', 'lookout.js');
 
 export interface IntegrationOptions {
   logger: Logger;

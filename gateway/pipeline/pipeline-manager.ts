@@ -82,7 +82,7 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
           registry: this.#registry,
           logger: options.logger,
           paused: desired.isPaused(camera.id),
-          isClosed: () => this.#stopBegun,
+          isClosed: () => this.#state.stopRequested,
           onState: (status) => this.emit('state', status),
           onRestart: (reason) => this.#countRestart(camera.id, reason),
           onStall: () => {
@@ -92,7 +92,7 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
         }),
       );
     }
-    this.#commands = new CameraCommands({ pipeline: (id) => this.#get(id), pool: this.#pool, queue: this.#queue, desired, isClosed: () => this.#stopBegun });
+    this.#commands = new CameraCommands({ pipeline: (id) => this.#get(id), pool: this.#pool, queue: this.#queue, desired, isClosed: () => this.#state.stopRequested });
   }
 
   /**
@@ -104,10 +104,10 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
     const { killed } = await killOrphans(this.options.stateDir, this.options.logger);
     if (killed.length > 0) this.options.logger.warn({ count: killed.length }, 'ended children left by a previous run');
     for (const pipeline of this.#pipelines.values()) {
-      if (this.#stopBegun) break;
+      if (this.#state.stopRequested) break;
       if (pipeline.mode === 'always' && pipeline.wanted && !pipeline.active) pipeline.startRun();
     }
-    if (!this.#stopBegun) this.#state.started();
+    if (!this.#state.stopRequested) this.#state.started();
   }
 
   /** Stops the camera's child and keeps it stopped; resolves when the child is gone and its slot free. */
@@ -170,10 +170,6 @@ export class PipelineManager extends EventEmitter<PipelineManagerEvents> {
     return this.#stalls;
   }
 
-  /** True from the moment stop() begins (the lifecycle's stop signal, aborted before the drain runs). */
-  get #stopBegun(): boolean {
-    return this.#state.signal.aborted;
-  }
 
   /** Resolves once stop() has finished (every child gone or killed). */
   get closed(): Promise<void> {
